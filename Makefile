@@ -1,0 +1,57 @@
+# Sceau — the two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NPM_STAMP := tests/interop/node_modules/.installed
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sceau_test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-sqlite test-postgres install lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+$(NPM_STAMP): tests/interop/package.json tests/interop/package-lock.json
+	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/sceau db upgrade
+	$(VENV)/bin/sceau demo
+	@echo "Serving Sceau on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
+	SCEAU_BASE_URL=$${SCEAU_BASE_URL:-http://localhost:$(PORT)} \
+	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'wsgi:create_app()'
+
+test: $(STAMP) $(NPM_STAMP)
+	$(MAKE) test-sqlite
+	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', '').rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" '$(TEST_DATABASE_URL)' 2>/dev/null; then \
+	  $(MAKE) test-postgres; \
+	else \
+	  echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable: the PostgreSQL pass did not run"; \
+	  test -z "$$CI"; \
+	fi
+
+test-sqlite: $(STAMP) $(NPM_STAMP)
+	$(VENV)/bin/pytest
+
+test-postgres: $(STAMP) $(NPM_STAMP)
+	TEST_DATABASE_URL='$(TEST_DATABASE_URL)' $(VENV)/bin/pytest -m 'not quality'
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench: $(STAMP) $(NPM_STAMP)
+	$(PY) -m benchmarks.proofs
+	$(PY) -m benchmarks.issue
+
+clean:
+	rm -rf $(VENV) tests/interop/node_modules .pytest_cache .ruff_cache .mypy_cache

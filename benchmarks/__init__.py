@@ -1,0 +1,1 @@
+"""Performance benchmarks of Sceau (run with ``python -m benchmarks.<name>``)."""

@@ -1,0 +1,1 @@
+"""The tamper-evident audit log: append-only events chained by SHA-256."""

@@ -1,0 +1,78 @@
+"""Appending to and checking the hash-chained audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import isoformat_z
+from core.db.models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def _event_hash(prev_hash: str, seq: int, fields: dict[str, Any]) -> str:
+    body = json.dumps({"prev": prev_hash, "seq": seq, **fields}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _fields(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "actor": event.actor,
+        "action": event.action,
+        "subject": event.subject,
+        "organization": event.organization_slug,
+        "data": event.data,
+        "at": isoformat_z(event.created_at),
+    }
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+    organization: str | None,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an event; the head row is locked so that concurrent writers never fork the chain."""
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    if head is None:
+        head = AuditHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        actor=actor,
+        action=action,
+        subject=subject,
+        organization_slug=organization,
+        data=data or {},
+        created_at=now,
+        prev_hash=head.hash,
+        hash="",
+    )
+    event.hash = _event_hash(event.prev_hash, event.seq, _fields(event))
+    head.seq, head.hash = event.seq, event.hash
+    session.add(event)
+    session.flush()
+    return event
+
+
+def verify_chain(session: Session) -> tuple[bool, int, str]:
+    """Walk the whole chain: (intact, events checked, message naming the first broken event)."""
+    previous, count = GENESIS, 0
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
+        count += 1
+        if event.seq != count or event.prev_hash != previous:
+            return False, count, f"event {event.seq}: the chain is broken before it"
+        if _event_hash(previous, event.seq, _fields(event)) != event.hash:
+            return False, count, f"event {event.seq}: its content was altered"
+        previous = event.hash
+    return True, count, f"{count} events, chain intact"

@@ -1,0 +1,171 @@
+"""The later steps of the verification pipeline (issuer, dates, status) and what they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from core.clock import Clock, isoformat_z
+from core.credentials.report import Format, Step
+from core.credentials.vcjwt import ParsedJwt
+from core.errors import SceauError
+
+STATUS_ENTRY_TYPE = "BitstringStatusListEntry"
+MAX_STATUS_ENTRIES = 4
+
+
+class StatusChecker(Protocol):
+    """Reads the status bit of one credentialStatus entry (fetching and verifying its list)."""
+
+    def is_revoked(self, entry: dict[str, Any], *, issuer_id: str) -> bool:
+        """True when the bit is set; StatusListError when the list cannot be trusted or read."""
+        ...
+
+
+class IssuerRegistry(Protocol):
+    """The issuers (certification bodies) of this instance."""
+
+    def lookup(self, issuer_id: str) -> dict[str, Any] | None:
+        """``{"name": …, "url": …}`` for an issuer of this instance, else None."""
+        ...
+
+
+class Stop(Exception):
+    """Ends a step early with its outcome (a failed step)."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+@dataclass
+class Parsed:
+    """The input once read: still unverified."""
+
+    format: Format
+    unverified_credential: dict[str, Any]
+    issuer_id: str
+    token: str | None = None
+    jwt: ParsedJwt | None = None
+
+
+def as_list(value: object) -> list[Any]:
+    """A value as a list (JSON-LD allows one value where a list is expected)."""
+    return value if isinstance(value, list) else [value]
+
+
+def issuer_step(
+    parsed: Parsed, issuers: IssuerRegistry, *, require_known: bool
+) -> tuple[Step, dict[str, Any]]:
+    """The issuer step and the report's issuer summary ``{id, name, known}``."""
+    issuer_id = parsed.issuer_id
+    known = issuers.lookup(issuer_id)
+    claimed = parsed.unverified_credential.get("issuer")
+    claimed_name = claimed.get("name") if isinstance(claimed, dict) else None
+    if not isinstance(claimed_name, str):
+        claimed_name = None
+    if known is not None:
+        name = known.get("name") if isinstance(known.get("name"), str) else claimed_name
+        step = Step(
+            "issuer",
+            True,
+            "known_issuer",
+            "The issuer is a certification body of this service.",
+            {"issuerId": issuer_id},
+        )
+        return step, {"id": issuer_id, "name": name, "known": True}
+    step = Step(
+        "issuer",
+        not require_known,
+        "unknown_issuer",
+        "The issuer is not a certification body known to this service; its name is its own claim.",
+        {"issuerId": issuer_id},
+    )
+    return step, {"id": issuer_id, "name": claimed_name, "known": False}
+
+
+def _parse_instant(value: object) -> datetime:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("not a date")
+    instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def dates_step(parsed: Parsed, clock: Clock) -> Step:
+    """validFrom / validUntil (or VC 1.1 issuanceDate / expirationDate, and JWT nbf / exp)."""
+    credential = parsed.unverified_credential
+    claims = parsed.jwt.payload if parsed.jwt is not None else {}
+    starts = [credential.get("validFrom"), credential.get("issuanceDate")]
+    ends = [credential.get("validUntil"), credential.get("expirationDate")]
+    if isinstance(claims, dict):
+        starts.append(claims.get("nbf"))
+        ends.append(claims.get("exp"))
+    try:
+        valid_from = [_parse_instant(v) for v in starts if v is not None]
+        valid_until = [_parse_instant(v) for v in ends if v is not None]
+    except (ValueError, OverflowError, OSError):
+        raise Stop("invalid_date", "A validity date of the credential is not a date.") from None
+    now = clock.now()
+    details = {"checkedAt": isoformat_z(now)}
+    if valid_from:
+        details["validFrom"] = isoformat_z(max(valid_from))
+    if valid_until:
+        details["validUntil"] = isoformat_z(min(valid_until))
+    if valid_from and max(valid_from) > now:
+        raise Stop("not_yet_valid", "The credential is not valid yet.", details)
+    if valid_until and min(valid_until) < now:
+        raise Stop("expired", "The credential has expired.", details)
+    return Step("dates", True, "valid", "The credential is within its validity period.", details)
+
+
+def status_step(credential: dict[str, Any], issuer_id: str, checker: StatusChecker) -> Step:
+    """The credentialStatus entries, read through the status checker; fails closed."""
+    raw = credential.get("credentialStatus")
+    if raw is None:
+        return Step("status", True, "no_status", "The credential has no revocation status.")
+    entries = as_list(raw)
+    if not entries or len(entries) > MAX_STATUS_ENTRIES:
+        raise Stop("unsupported_status", "The credential's status information is not supported.")
+    outcomes: list[str] = []
+    for entry in entries:
+        purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
+        if (
+            not isinstance(entry, dict)
+            or entry.get("type") != STATUS_ENTRY_TYPE
+            or purpose not in ("revocation", "suspension")
+        ):
+            raise Stop(
+                "unsupported_status", "The credential's status information is not supported."
+            )
+        try:
+            set_bit = checker.is_revoked(entry, issuer_id=issuer_id)
+        except SceauError:
+            raise Stop(
+                "status_list_unavailable",
+                "The revocation list could not be retrieved or trusted, so revocation cannot be "
+                "ruled out.",
+            ) from None
+        if set_bit:
+            outcomes.append("revoked" if purpose == "revocation" else "suspended")
+    if "revoked" in outcomes:
+        raise Stop("revoked", "The issuer has revoked this credential.")
+    if "suspended" in outcomes:
+        raise Stop("suspended", "The issuer has suspended this credential.")
+    return Step("status", True, "not_revoked", "The issuer has not revoked this credential.")
+
+
+__all__ = [
+    "IssuerRegistry",
+    "Parsed",
+    "StatusChecker",
+    "Stop",
+    "as_list",
+    "dates_step",
+    "issuer_step",
+    "status_step",
+]

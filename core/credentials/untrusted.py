@@ -1,0 +1,154 @@
+"""Bounded parsing of untrusted JSON (size, depth, duplicates, NaN) and control-character checks."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from typing import Any
+
+from core.errors import InputError, PayloadTooLarge
+
+# One left-to-right pass over strings (skipped whole, so "[" inside a string does not count; an
+# unterminated string runs to the end, which keeps the scan linear) and brackets.  No recursion.
+_TOKEN_RE = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
+# Tab, line feed and carriage return are escaped correctly by every N-Quads writer; the other
+# control characters are not escaped the RDFC-1.0 way by pyld, so the issuer refuses them.
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _check_depth(text: str, max_depth: int) -> None:
+    depth = 0
+    for match in _TOKEN_RE.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            continue
+        if token in ("[", "{"):
+            depth += 1
+            if depth > max_depth:
+                raise PayloadTooLarge(
+                    f"The JSON document is nested more than {max_depth} levels deep."
+                )
+        else:
+            depth -= 1
+
+
+def _line_column(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return line, column
+
+
+def parse_untrusted_json(raw: bytes | str, *, max_bytes: int, max_depth: int) -> object:
+    """Parse untrusted JSON text within limits.
+
+    Raises PayloadTooLarge past ``max_bytes`` (UTF-8 bytes) or ``max_depth`` nesting levels, and
+    InputError (code ``malformed_json``, with ``line`` and ``column`` in ``problems`` when known)
+    for invalid UTF-8, invalid JSON, NaN/Infinity or out-of-range numbers, and duplicate keys.
+    """
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise PayloadTooLarge(f"The document is larger than {max_bytes} bytes.")
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InputError(
+                "The document is not valid UTF-8 text.", code="malformed_json"
+            ) from None
+    else:
+        text = raw[1:] if raw.startswith("\ufeff") else raw
+    _check_depth(text, max_depth)
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_object_pairs,
+            parse_constant=_reject_constant,
+            parse_float=_finite_float,
+        )
+    except _DuplicateKey as exc:
+        raise InputError(
+            "The JSON document repeats a key in one object.",
+            code="malformed_json",
+            problems=[{"path": exc.key, "message": "duplicate key"}],
+        ) from None
+    except json.JSONDecodeError as exc:
+        line, column = _line_column(text, exc.pos)
+        raise InputError(
+            f"The document is not valid JSON (line {line}, column {column}).",
+            code="malformed_json",
+            problems=[{"line": line, "column": column, "message": "invalid JSON"}],
+        ) from None
+    except (ValueError, RecursionError):
+        # NaN, Infinity, overflowing floats, integers past Python's digit limit.
+        raise InputError(
+            "The document contains a number that is not allowed (NaN, Infinity or too large).",
+            code="malformed_json",
+        ) from None
+
+
+def _is_forbidden_control(char: str) -> bool:
+    return char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc"
+
+
+def _has_control(text: str) -> bool:
+    return any(_is_forbidden_control(c) for c in text)
+
+
+def _child_path(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def find_control_characters(obj: object) -> list[str]:
+    """JSON paths (``a.b[0].c``) of the strings and keys that hold control characters.
+
+    Tab, line feed and carriage return are allowed; every other character of Unicode category Cc
+    (U+0000–U+001F, U+007F–U+009F) is reported.  A key's own path is reported when the key holds
+    one.  Iterative, so deep documents cannot exhaust the stack.
+    """
+    found: list[str] = []
+    # (path, value, whether the key that leads here holds a control character)
+    stack: list[tuple[str, object, bool]] = [("", obj, False)]
+    while stack:
+        path, value, bad_key = stack.pop()
+        if bad_key:
+            found.append(path)
+        if isinstance(value, str):
+            if _has_control(value):
+                found.append(path or "$")
+        elif isinstance(value, dict):
+            for key, child in reversed(list(value.items())):
+                stack.append((_child_path(path, str(key)), child, _has_control(str(key))))
+        elif isinstance(value, list):
+            for index in range(len(value) - 1, -1, -1):
+                stack.append((_child_path(path, index), value[index], False))
+    return list(dict.fromkeys(found))

@@ -1,0 +1,20 @@
+"""All models, imported here so that metadata and Alembic see every table."""
+
+from core.db.models.audit import AuditEvent, AuditHead
+from core.db.models.credential import Credential
+from core.db.models.keys import SigningKey
+from core.db.models.organization import ApiKey, Organization
+from core.db.models.program import Program
+from core.db.models.status import StatusEntry, StatusList
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "AuditHead",
+    "Credential",
+    "Organization",
+    "Program",
+    "SigningKey",
+    "StatusEntry",
+    "StatusList",
+]

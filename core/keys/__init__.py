@@ -1,0 +1,1 @@
+"""Keys: the encrypted key store, Multikey / JWK encodings and DID documents."""

@@ -1,0 +1,69 @@
+"""Identity of this instance's organizations on the web: their DIDs, DID documents and URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.db.models import Organization
+from core.db.models.keys import ED25519
+from core.keys.did import build_did_document, did_web
+from core.keys.store import public_key_of, published_keys
+from core.settings import Settings
+
+
+def org_did(settings: Settings, slug: str) -> str:
+    """did:web:<host>:issuers:<slug>."""
+    return did_web(settings.base_url, ["issuers", slug])
+
+
+def org_profile_url(settings: Settings, slug: str) -> str:
+    """Where the organization's OB Profile is served."""
+    return f"{settings.base_url}/issuers/{slug}"
+
+
+def slug_from_did(settings: Settings, did: str) -> str | None:
+    """The slug if ``did`` (without fragment) names an organization of this instance's origin."""
+    prefix = did_web(settings.base_url, ["issuers"]) + ":"
+    bare = did.split("#", 1)[0]
+    if not bare.startswith(prefix):
+        return None
+    slug = bare[len(prefix) :]
+    return slug if slug and ":" not in slug else None
+
+
+def find_org(session: Session, slug: str) -> Organization | None:
+    """The organization with this slug, if any."""
+    return session.scalar(select(Organization).where(Organization.slug == slug))
+
+
+def did_document(session: Session, settings: Settings, org: Organization) -> dict[str, Any]:
+    """The DID document listing every published key of the organization."""
+    did = org_did(settings, org.slug)
+    ed_keys, p256_keys = [], []
+    for row in published_keys(session, org.id):
+        key = public_key_of(row)
+        (ed_keys if row.algorithm == ED25519 else p256_keys).append((row.kid, key))
+    return build_did_document(did, ed_keys, p256_keys)  # type: ignore[arg-type]
+
+
+def local_did_document(session: Session, settings: Settings, did: str) -> dict[str, Any] | None:
+    """The DID document of an organization of this instance, or None."""
+    slug = slug_from_did(settings, did)
+    org = find_org(session, slug) if slug else None
+    return did_document(session, settings, org) if org else None
+
+
+def issuer_profile(settings: Settings, org: Organization) -> dict[str, Any]:
+    """The OB 3.0 Profile object embedded as `issuer` in credentials."""
+    profile: dict[str, Any] = {
+        "id": org_did(settings, org.slug),
+        "type": ["Profile"],
+        "name": org.name,
+        "url": org.url or org_profile_url(settings, org.slug),
+    }
+    if org.description:
+        profile["description"] = org.description
+    return profile

@@ -1,0 +1,1 @@
+"""The one guarded outbound fetch (SSRF guard, timeouts, size caps)."""

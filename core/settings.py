@@ -1,0 +1,166 @@
+"""One frozen, typed Settings object, parsed once from the environment; bad values fail fast."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from core.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENTS = ("development", "test", "production")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable about a Sceau instance (see the README's table)."""
+
+    env: str = "development"
+    base_url: str = "http://localhost:8000"
+    database_url: str = "sqlite:///instance/sceau.db"
+    instance_dir: Path = Path("instance")
+    secret_key: str = field(default="", repr=False)
+    master_key: bytes = field(default=b"", repr=False)
+    redis_url: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    max_json_depth: int = 32
+    status_list_size: int = 131072
+    status_cache_seconds: int = 60
+    canonicalization_max_work: int = 20000
+    net_timeout_seconds: float = 5.0
+    net_max_bytes: int = 1024 * 1024
+    net_allow_private: bool = False
+    net_allow_http: bool = False
+    jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA")
+
+    @property
+    def host_for_did(self) -> str:
+        """The `did:web` host part of the base URL: the port's colon percent-encoded."""
+        netloc = urlsplit(self.base_url).netloc
+        return netloc.replace(":", "%3A")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name} must be true or false, got {raw!r}")
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(f"SCEAU_BASE_URL must be an http(s) origin, got {raw!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigurationError("SCEAU_BASE_URL must be an origin without path, query or fragment")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _dev_secret(instance_dir: Path, filename: str, env_name: str) -> str:
+    """Read or create a development secret in the instance folder, with a warning."""
+    path = instance_dir / filename
+    if path.exists():
+        return path.read_text().strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    path.touch(mode=0o600)
+    path.write_text(value + "\n")
+    log.warning("%s is not set: generated a development value in %s", env_name, path)
+    return value
+
+
+def _master_key(raw: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError:
+        raise ConfigurationError("SCEAU_MASTER_KEY must be 32 bytes in base64url") from None
+    if len(key) != 32:
+        raise ConfigurationError("SCEAU_MASTER_KEY must be 32 bytes in base64url")
+    return key
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse the environment into Settings; raise ConfigurationError on any bad value."""
+    env = os.environ if environ is None else environ
+    mode = env.get("SCEAU_ENV", "development").strip() or "development"
+    if mode not in ENVIRONMENTS:
+        raise ConfigurationError(f"SCEAU_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    instance_dir = Path(env.get("SCEAU_INSTANCE_DIR", "instance")).resolve()
+    database_url = env.get("DATABASE_URL", "").strip() or f"sqlite:///{instance_dir / 'sceau.db'}"
+    if not database_url.startswith(("sqlite", "postgresql")):
+        raise ConfigurationError("DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    secret_key = env.get("SCEAU_SECRET_KEY", "")
+    master_raw = env.get("SCEAU_MASTER_KEY", "")
+    if mode == "production":
+        missing = [n for n, v in (("SCEAU_SECRET_KEY", secret_key), ("SCEAU_MASTER_KEY", master_raw)) if not v]
+        if missing:
+            raise ConfigurationError("missing required settings in production: " + ", ".join(missing))
+    if not secret_key:
+        secret_key = _dev_secret(instance_dir, "secret.key", "SCEAU_SECRET_KEY")
+    if not master_raw:
+        master_raw = _dev_secret(instance_dir, "master.key", "SCEAU_MASTER_KEY")
+
+    algorithms = tuple(a.strip() for a in env.get("SCEAU_JWT_ALGORITHMS", "ES256,EdDSA").split(",") if a.strip())
+    refused = [a for a in algorithms if a not in ("ES256", "EdDSA")]
+    if refused or not algorithms:
+        raise ConfigurationError("SCEAU_JWT_ALGORITHMS may only list ES256 and EdDSA")
+
+    return Settings(
+        env=mode,
+        base_url=_base_url(env.get("SCEAU_BASE_URL", "http://localhost:8000")),
+        database_url=database_url,
+        instance_dir=instance_dir,
+        secret_key=secret_key,
+        master_key=_master_key(master_raw),
+        redis_url=env.get("REDIS_URL") or None,
+        max_body_bytes=_int(env, "SCEAU_MAX_BODY_BYTES", 1024 * 1024),
+        max_json_depth=_int(env, "SCEAU_MAX_JSON_DEPTH", 32),
+        status_list_size=_int(env, "SCEAU_STATUS_LIST_SIZE", 131072, minimum=131072),
+        status_cache_seconds=_int(env, "SCEAU_STATUS_CACHE_SECONDS", 60, minimum=0),
+        canonicalization_max_work=_int(env, "SCEAU_CANON_MAX_WORK", 20000),
+        net_timeout_seconds=_float(env, "SCEAU_NET_TIMEOUT", 5.0),
+        net_max_bytes=_int(env, "SCEAU_NET_MAX_BYTES", 1024 * 1024),
+        net_allow_private=_bool(env, "SCEAU_NET_ALLOW_PRIVATE", False),
+        net_allow_http=_bool(env, "SCEAU_NET_ALLOW_HTTP", False),
+        jwt_algorithms=algorithms,
+    )

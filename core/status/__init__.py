@@ -1,0 +1,1 @@
+"""Bitstring Status List: encoding, allocation of indexes, the status list credential."""

@@ -1,0 +1,1 @@
+"""The Flask-aware corner shared by the blueprints: sessions, errors, headers, limits."""

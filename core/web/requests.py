@@ -1,0 +1,46 @@
+"""Reading untrusted request bodies and headers within the limits of the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from core.credentials.untrusted import parse_untrusted_json
+from core.errors import InputError
+from core.web.database import settings
+
+
+def json_body() -> Any:
+    """The request's JSON body, parsed with size and depth limits; InputError otherwise."""
+    limits = settings()
+    mimetype = request.mimetype or ""
+    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
+        raise InputError("the body must be JSON (Content-Type: application/json)", code="unsupported_media_type")
+    raw = request.get_data(cache=False)
+    if not raw:
+        raise InputError("the request has no body", code="empty_body")
+    return parse_untrusted_json(raw, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+
+
+def json_object() -> dict[str, Any]:
+    """Like json_body, but the body must be a JSON object."""
+    body = json_body()
+    if not isinstance(body, dict):
+        raise InputError("the body must be a JSON object", code="invalid_request")
+    return body
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def wants_html() -> bool:
+    """True when the client prefers a page to data (content negotiation of public URLs)."""
+    best = request.accept_mimetypes.best_match(
+        ["text/html", "application/vc+ld+json", "application/ld+json", "application/json", "text/plain", "application/jwt"]
+    )
+    return best == "text/html"

@@ -1,0 +1,192 @@
+"""The operator's command line (`sceau ...`) for the issuer side: database, organizations, issuing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from core.audit.log import verify_chain
+from core.db.migrate import upgrade
+from core.errors import SceauError
+from core.keys.directory import find_org, org_did
+from core.settings import load_settings
+from core.unit_of_work import Runtime
+from issuer.demo import create_demo
+from issuer.services.bulk import issue_rows, read_rows
+from issuer.services.issuance import issue_credential
+from issuer.services.organizations import create_organization, rotate_keys
+from issuer.services.programs import create_program
+from issuer.services.revocation import revoke_credential
+
+
+def _runtime() -> Runtime:
+    try:
+        return Runtime(load_settings())
+    except SceauError as error:
+        raise click.ClickException(error.message) from None
+
+
+def _print(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _fail(error: SceauError) -> click.ClickException:
+    details = "".join(f"\n  {p.get('path')}: {p.get('message')}" for p in error.problems)
+    return click.ClickException(f"{error.message}{details}")
+
+
+def _org(deps: Any, slug: str) -> Any:
+    org = find_org(deps.session, slug)
+    if org is None:
+        raise click.ClickException(f"no organization {slug!r}")
+    return org
+
+
+@click.group("db")
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate the database named by DATABASE_URL to the latest schema."""
+    settings = load_settings()
+    upgrade(settings.database_url)
+    click.echo("database is up to date", err=True)
+
+
+@click.group("org")
+def org() -> None:
+    """Certification bodies."""
+
+
+@org.command("create")
+@click.option("--slug", required=True, help="Short name used in URLs and the DID.")
+@click.option("--name", required=True, help="Legal or public name.")
+@click.option("--url", default=None, help="The body's own web site.")
+def org_create(slug: str, name: str, url: str | None) -> None:
+    """Create a certification body with its keys and one API key (shown once)."""
+    try:
+        with _runtime().unit() as deps:
+            created = create_organization(deps, slug=slug, name=name, url=url)
+    except SceauError as error:
+        raise _fail(error) from None
+    o = created.organization
+    _print({"slug": o.slug, "name": o.name, "did": created.did, "api_key": created.api_key,
+            "did_document": f"{deps.settings.base_url}/issuers/{o.slug}/did.json"})
+
+
+@click.group("keys")
+def keys() -> None:
+    """Signing keys."""
+
+
+@keys.command("rotate")
+@click.option("--org", "slug", required=True)
+def keys_rotate(slug: str) -> None:
+    """Add new active keys; the old ones stay in the DID document."""
+    try:
+        with _runtime().unit() as deps:
+            kids = rotate_keys(deps, slug)
+    except SceauError as error:
+        raise _fail(error) from None
+    _print({"slug": slug, "did": org_did(deps.settings, slug), "new_keys": kids})
+
+
+@click.group("program")
+def program() -> None:
+    """Programs (achievement definitions)."""
+
+
+@program.command("create")
+@click.option("--org", "slug", required=True)
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="JSON: code, name, description, criteria, achievementType, alignments, validityDays.")
+def program_create(slug: str, path: Path) -> None:
+    """Create a program from a JSON file."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path}: not a JSON file ({error.__class__.__name__})") from None
+    try:
+        with _runtime().unit() as deps:
+            row = create_program(deps, _org(deps, slug), payload, actor="cli")
+    except SceauError as error:
+        raise _fail(error) from None
+    _print({"code": row.code, "id": f"{deps.settings.base_url}/achievements/{slug}/{row.code}"})
+
+
+@click.command("issue")
+@click.option("--org", "slug", required=True)
+@click.option("--csv", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Columns: email, name, program (unless --program), validFrom, validUntil, result:<name> (15 or 15/20).")
+@click.option("--program", "code", default=None, help="The program of every row.")
+def issue(slug: str, path: Path, code: str | None) -> None:
+    """Issue one credential per CSV row; bad rows are reported, re-runs issue nothing new."""
+    runtime = _runtime()
+    try:
+        rows = list(read_rows(path.read_text(encoding="utf-8-sig")))
+    except SceauError as error:
+        raise _fail(error) from None
+    with runtime.unit() as deps:
+        _org(deps, slug)
+
+    def issue_one(payload: dict[str, Any], key: str) -> bool:
+        with runtime.unit() as deps:
+            return issue_credential(deps, _org(deps, slug), payload, actor="cli", idempotency_key=key).replayed
+
+    with click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
+        report = issue_rows(rows, code, issue_one, on_row=lambda: bar.update(1))
+    for failure in report.failed:
+        click.echo(f"line {failure['line']}: {failure['reason']}", err=True)
+    _print(report.to_json())
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command("revoke")
+@click.option("--org", "slug", required=True)
+@click.option("--reason", required=True)
+@click.argument("credential_id")
+def revoke(slug: str, reason: str, credential_id: str) -> None:
+    """Revoke a credential (its UUID or URL); the status list is re-signed at once."""
+    credential_id = credential_id.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        with _runtime().unit() as deps:
+            row = revoke_credential(deps, _org(deps, slug), credential_id, reason, actor="cli")
+    except SceauError as error:
+        raise _fail(error) from None
+    _print({"id": row.id, "revoked": True, "reason": row.revocation_reason})
+
+
+@click.group("audit")
+def audit() -> None:
+    """The audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the audit log; exit 1 if it is broken."""
+    with _runtime().unit() as deps:
+        intact, count, message = verify_chain(deps.session)
+    _print({"intact": intact, "events": count, "message": message})
+    if not intact:
+        sys.exit(1)
+
+
+@click.command("demo")
+def demo() -> None:
+    """Create the demo certification body, a program and a few credentials (once)."""
+    with _runtime().unit() as deps:
+        info = create_demo(deps)
+    _print(info)
+
+
+def register(cli: click.Group) -> None:
+    """Attach the issuer commands to the root `sceau` group."""
+    for command in (db, org, keys, program, issue, revoke, audit, demo):
+        cli.add_command(command)

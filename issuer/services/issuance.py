@@ -1,0 +1,167 @@
+"""Issuing one credential: build, allocate a status index, sign (proof + VC-JWT), store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from core.audit.log import append as audit
+from core.clock import isoformat_z
+from core.credentials.builder import Recipient, achievement_document, build_credential, inline_achievement_id
+from core.credentials.proofs import sign_credential
+from core.credentials.schema import schema_problems
+from core.credentials.untrusted import find_control_characters
+from core.credentials.vcjwt import sign_vc_jwt
+from core.db.models import Credential, Organization
+from core.deps import Deps
+from core.errors import Conflict, InputError
+from core.keys.directory import issuer_profile, org_did
+from core.keys.store import SigningKeys, open_signing_keys
+from core.status.lists import allocate_index, list_url, publish_list, status_entry
+from core.validation import validate_payload
+from issuer.services.programs import check_definition, get_program, program_achievement
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The stored credential and whether it was replayed from an earlier identical request."""
+
+    credential: Credential
+    replayed: bool = False
+
+
+def credential_url(base_url: str, credential_id: str) -> str:
+    """The credential's id: the URL that the QR code carries."""
+    return f"{base_url}/c/{credential_id}"
+
+
+def request_fingerprint(payload: Any) -> str:
+    """SHA-256 of the canonical JSON request, to compare retries under one Idempotency-Key."""
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def _parse_instant(value: str, path: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError("not a date-time", code="invalid_request", problems=[{"path": path, "message": "expected an RFC 3339 date-time"}]) from None
+    if instant.tzinfo is None:
+        raise InputError("date-time without time zone", code="invalid_request", problems=[{"path": path, "message": "add Z or an offset"}])
+    return instant.astimezone(UTC).replace(microsecond=0)
+
+
+def signer(keys: SigningKeys, created: str, max_work: int):  # type: ignore[no-untyped-def]
+    """A function signing an unsigned document with the organization's proof key."""
+    def sign(unsigned: dict[str, Any]) -> dict[str, Any]:
+        return sign_credential(unsigned, private_key=keys.ed25519, verification_method=keys.proof_method, created=created, max_work=max_work)
+    return sign
+
+
+def validate_issue_request(payload: Any) -> None:
+    """Schema and content checks that need no database."""
+    validate_payload("issue_credential", payload)
+    bad = find_control_characters(payload)
+    if bad:
+        raise InputError(
+            "text fields may not contain control characters",
+            code="control_characters",
+            problems=[{"path": p, "message": "control character"} for p in bad],
+        )
+
+
+def issue_credential(
+    deps: Deps,
+    org: Organization,
+    payload: Any,
+    *,
+    actor: str,
+    idempotency_key: str | None = None,
+    keys: SigningKeys | None = None,
+) -> Issued:
+    """Issue one credential from a request (see schemas/api/issue_credential.json)."""
+    validate_issue_request(payload)
+    fingerprint = request_fingerprint(payload)
+    if idempotency_key is not None:
+        earlier = deps.session.scalar(
+            select(Credential).where(Credential.organization_id == org.id, Credential.idempotency_key == idempotency_key)
+        )
+        if earlier is not None:
+            if earlier.request_hash != fingerprint:
+                raise Conflict("this Idempotency-Key was used for another request", code="idempotency_key_reused")
+            return Issued(earlier, replayed=True)
+
+    settings, now = deps.settings, deps.clock.now()
+    credential_id = str(uuid.uuid4())
+    program = None
+    if "code" in payload["achievement"]:
+        program = get_program(deps, org, payload["achievement"]["code"])
+        achievement = program_achievement(deps, org, program)
+    else:
+        check_definition(payload["achievement"])
+        achievement = achievement_document(inline_achievement_id(payload["achievement"]), payload["achievement"])
+
+    valid_from = _parse_instant(payload["validFrom"], "validFrom") if "validFrom" in payload else now
+    valid_until = _parse_instant(payload["validUntil"], "validUntil") if "validUntil" in payload else None
+    if valid_until is None and program is not None and program.validity_days:
+        valid_until = valid_from + timedelta(days=program.validity_days)
+    if valid_until is not None and valid_until <= valid_from:
+        raise InputError("validUntil must be after validFrom", code="invalid_request", problems=[{"path": "validUntil", "message": "must be after validFrom"}])
+
+    status_list, index = allocate_index(deps.session, org, credential_id, settings, now)
+    url = list_url(settings, org.slug, status_list.number)
+    recipient = payload["recipient"]
+    unsigned = build_credential(
+        credential_url=credential_url(settings.base_url, credential_id),
+        issuer=issuer_profile(settings, org),
+        achievement=achievement,
+        recipient=Recipient(recipient["email"], recipient.get("name"), recipient.get("showName", True)),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        awarded=now,
+        results=payload.get("results"),
+        evidence=payload.get("evidence"),
+        status=status_entry(url, index),
+    )
+    problems = schema_problems(unsigned)
+    if problems:
+        raise InputError("the credential would not be a valid Open Badge", code="invalid_credential", problems=problems)
+
+    keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
+    sign = signer(keys, isoformat_z(now), settings.canonicalization_max_work)
+    document = sign(unsigned)
+    token = sign_vc_jwt(unsigned, private_key=keys.p256, kid=keys.jwt_kid)
+    if status_list.signed_credential is None:
+        publish_list(deps.session, settings, org, status_list, keys.did, sign, now)
+
+    row = Credential(
+        id=credential_id,
+        organization_id=org.id,
+        program_id=program.id if program else None,
+        recipient_email=recipient["email"].strip().lower(),
+        recipient_name=recipient.get("name"),
+        achievement_name=achievement["name"],
+        document=document,
+        jwt=token,
+        status_list_id=status_list.id,
+        status_index=index,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_at=now,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
+    )
+    try:
+        with deps.session.begin_nested():
+            deps.session.add(row)
+            deps.session.flush()
+    except IntegrityError:
+        raise Conflict("a request with this Idempotency-Key is already being processed; retry", code="idempotency_in_progress") from None
+    audit(deps.session, actor=actor, action="credential.issue", subject=credential_id, organization=org.slug, now=now)
+    return Issued(row)

@@ -1,0 +1,77 @@
+"""Programs: the achievement definitions that an organization awards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core.audit.log import append as audit
+from core.credentials.builder import achievement_document
+from core.credentials.jsonld import canonical_nquads
+from core.credentials.builder import CONTEXTS
+from core.credentials.untrusted import find_control_characters
+from core.db.models import Organization, Program
+from core.deps import Deps
+from core.errors import Conflict, InputError, NotFound
+from core.validation import validate_payload
+
+
+def achievement_url(base_url: str, slug: str, code: str) -> str:
+    """The id of a program's Achievement, also the URL where it is served."""
+    return f"{base_url}/achievements/{slug}/{code}"
+
+
+def check_definition(definition: dict[str, Any], path: str = "achievement") -> None:
+    """Reject control characters and JSON-LD terms the OB contexts do not define."""
+    bad = find_control_characters(definition)
+    if bad:
+        raise InputError(
+            "text fields may not contain control characters",
+            code="control_characters",
+            problems=[{"path": f"{path}.{p}".rstrip("."), "message": "control character"} for p in bad],
+        )
+    probe = {"@context": list(CONTEXTS), **achievement_document("urn:uuid:00000000-0000-0000-0000-000000000000", definition)}
+    canonical_nquads(probe, strict=True)
+
+
+def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> Program:
+    """Validate and store a program; its code is unique within the organization."""
+    validate_payload("achievement", payload)
+    if "code" not in payload:
+        raise InputError("a program needs a code", code="invalid_request", problems=[{"path": "code", "message": "required"}])
+    check_definition(payload, path="")
+    if find_program(deps, org, payload["code"]) is not None:
+        raise Conflict(f"program {payload['code']!r} already exists", code="program_exists")
+    now = deps.clock.now()
+    definition = {k: v for k, v in payload.items() if k not in ("code", "validityDays")}
+    program = Program(
+        organization_id=org.id,
+        code=payload["code"],
+        name=payload["name"],
+        definition=definition,
+        validity_days=payload.get("validityDays"),
+        created_at=now,
+    )
+    deps.session.add(program)
+    deps.session.flush()
+    audit(deps.session, actor=actor, action="program.create", subject=f"{org.slug}/{program.code}", organization=org.slug, now=now)
+    return program
+
+
+def find_program(deps: Deps, org: Organization, code: str) -> Program | None:
+    """The organization's program with this code."""
+    return deps.session.scalar(select(Program).where(Program.organization_id == org.id, Program.code == code))
+
+
+def get_program(deps: Deps, org: Organization, code: str) -> Program:
+    """Like find_program, but NotFound when absent."""
+    program = find_program(deps, org, code)
+    if program is None:
+        raise NotFound(f"no program {code!r} in {org.slug}", code="unknown_program")
+    return program
+
+
+def program_achievement(deps: Deps, org: Organization, program: Program) -> dict[str, Any]:
+    """The OB Achievement of a program."""
+    return achievement_document(achievement_url(deps.settings.base_url, org.slug, program.code), program.definition)

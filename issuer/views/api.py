@@ -1,0 +1,71 @@
+"""The issuer API (Bearer API key): issue, revoke, programs, and the W3C VC API issue endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from core.errors import InputError
+from core.web.database import commit, deps
+from core.web.requests import bearer_token, json_body, json_object
+from issuer.services.issuance import credential_url, issue_credential
+from issuer.services.organizations import authenticate
+from issuer.services.programs import create_program, program_achievement
+from issuer.services.revocation import revoke_credential
+from issuer.services.vcapi import sign_vc_api_request
+
+bp = Blueprint("issuer_api", __name__)
+
+
+def _created(payload: dict[str, Any], status: int = 201) -> Response:
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+@bp.post("/api/v1/credentials")
+def issue() -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    key = request.headers.get("Idempotency-Key") or None
+    issued = issue_credential(d, org, json_body(), actor=f"api:{org.slug}", idempotency_key=key)
+    commit()
+    row = issued.credential
+    body = {"id": credential_url(d.settings.base_url, row.id), "credential": row.document, "jwt": row.jwt}
+    response = _created(body, 200 if issued.replayed else 201)
+    if issued.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.post("/api/v1/credentials/<uuid:credential_id>/revoke")
+def revoke(credential_id: Any) -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    body = json_object()
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise InputError("a reason is required", code="invalid_request", problems=[{"path": "reason", "message": "required string"}])
+    row = revoke_credential(d, org, str(credential_id), reason, actor=f"api:{org.slug}")
+    commit()
+    return jsonify({"id": credential_url(d.settings.base_url, row.id), "revoked": True,
+                    "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None, "reason": row.revocation_reason})
+
+
+@bp.post("/api/v1/programs")
+def new_program() -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    program = create_program(d, org, json_body(), actor=f"api:{org.slug}")
+    commit()
+    return _created({"code": program.code, "achievement": program_achievement(d, org, program)})
+
+
+@bp.post("/credentials/issue")
+def vc_api_issue() -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    signed = sign_vc_api_request(d, org, json_object())
+    commit()
+    return _created({"verifiableCredential": signed})

@@ -1,0 +1,161 @@
+"""Fixtures shared by the whole suite: settings, a migrated database, the app, factories."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from core.db.base import Base
+from core.db.migrate import upgrade
+from core.settings import Settings, load_settings
+from core.unit_of_work import Runtime
+from issuer.services.organizations import create_organization
+from wsgi import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _postgres_database(url: str) -> str:
+    """Create a fresh database for this run beside the one named by TEST_DATABASE_URL."""
+    server, _, name = url.rpartition("/")
+    name = f"{name}_{os.getpid()}"
+    admin = server.replace("+psycopg", "") + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}"
+
+
+def _drop_postgres_database(url: str) -> None:
+    server, _, name = url.rpartition("/")
+    with psycopg.connect(server.replace("+psycopg", "") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def live_port() -> int:
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory, live_port: int) -> Iterator[Settings]:
+    """Test settings; the database is migrated with Alembic, never created from the models."""
+    instance = tmp_path_factory.mktemp("instance")
+    pg = os.environ.get("TEST_DATABASE_URL")
+    database_url = _postgres_database(pg) if pg else f"sqlite:///{instance / 'test.db'}"
+    env = {
+        "SCEAU_ENV": "test",
+        "SCEAU_INSTANCE_DIR": str(instance),
+        "DATABASE_URL": database_url,
+        "SCEAU_BASE_URL": f"http://127.0.0.1:{live_port}",
+        "SCEAU_NET_ALLOW_PRIVATE": "true",
+        "SCEAU_NET_ALLOW_HTTP": "true",
+        "SCEAU_STATUS_CACHE_SECONDS": "0",
+    }
+    upgrade(database_url)
+    yield load_settings(env)
+    if pg:
+        _drop_postgres_database(database_url)
+
+
+@pytest.fixture(scope="session")
+def runtime(settings: Settings) -> Runtime:
+    return Runtime(settings)
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Empty every table after each test that touched the database."""
+    yield
+    if "settings" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("runtime").engine
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f"DELETE FROM {table.name}"))
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Any:
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class OrgInfo:
+    slug: str
+    did: str
+    api_key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+@pytest.fixture
+def create_org(runtime: Runtime) -> Any:
+    """Factory: create_org(slug="acme", name=...) -> OrgInfo, committed."""
+
+    def factory(slug: str = "acme", name: str = "Acme Certification", url: str | None = None) -> OrgInfo:
+        with runtime.unit() as deps:
+            created = create_organization(deps, slug=slug, name=name, url=url)
+        return OrgInfo(slug, created.did, created.api_key)
+
+    return factory
+
+
+@pytest.fixture
+def acme(create_org: Any) -> OrgInfo:
+    return create_org()
+
+
+@pytest.fixture(scope="session")
+def live_server(app: Any, live_port: int) -> Iterator[str]:
+    """The app served over real HTTP on loopback (for Node and the guarded fetch)."""
+    server = make_server("127.0.0.1", live_port, app, threaded=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{live_port}"
+    server.shutdown()
+
+
+ADA = {
+    "recipient": {"email": "ada@example.org", "name": "Ada Lovelace"},
+    "achievement": {
+        "name": "Welding, level 1",
+        "description": "Arc welding.",
+        "criteria": "Pass the practical exam (12/20 or more).",
+        "achievementType": "Certification",
+    },
+    "results": [{"name": "Practical exam", "value": "15", "valueMax": "20", "requiredValue": "12"}],
+}
+
+
+@pytest.fixture
+def ada_request() -> dict[str, Any]:
+    """The issuing request of the issue's interface section."""
+    import copy
+
+    return copy.deepcopy(ADA)

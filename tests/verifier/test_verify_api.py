@@ -1,0 +1,100 @@
+"""POST /api/v1/verify and the W3C VC API endpoints, driven through the issuer API."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+
+def _issue(client, org, request: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def _steps(report: dict[str, Any]) -> dict[str, str]:
+    return {s["id"]: s["code"] for s in report["steps"]}
+
+
+def test_issued_credential_and_jwt_verify(client, acme, ada_request) -> None:
+    issued = _issue(client, acme, ada_request)
+    for body in ({"credential": issued["credential"]}, {"jwt": issued["jwt"]}):
+        report = client.post("/api/v1/verify", json=body).json
+        assert report["verified"] is True, report
+        steps = _steps(report)
+        assert steps["proof"] == "ok" or steps["proof"].startswith("valid")
+        assert steps["issuer"] == "known_issuer" and steps["status"] == "not_revoked"
+        assert all(s["ok"] for s in report["steps"])
+
+
+def test_tampered_credential_fails_proof(client, acme, ada_request) -> None:
+    credential = copy.deepcopy(_issue(client, acme, ada_request)["credential"])
+    credential["credentialSubject"]["result"][0]["value"] = "20"
+    report = client.post("/api/v1/verify", json={"credential": credential}).json
+    assert report["verified"] is False and _steps(report)["proof"] == "invalid_signature"
+
+
+def test_tampered_jwt_fails(client, acme, ada_request) -> None:
+    token = _issue(client, acme, ada_request)["jwt"]
+    head, payload, signature = token.split(".")
+    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    report = client.post("/api/v1/verify", json={"jwt": f"{head}.{payload}.{flipped}"}).json
+    assert report["verified"] is False and _steps(report)["proof"] in ("invalid_signature", "malformed_jwt")
+
+
+def test_not_a_credential_is_400(client) -> None:
+    for body in ({"foo": 1}, [1, 2], {"credential": "text"}, {"jwt": 3}):
+        response = client.post("/api/v1/verify", json=body)
+        assert response.status_code == 400, body
+        assert response.json["error"]["code"] in ("not_a_credential", "invalid_request")
+    assert client.post("/api/v1/verify", data=b"{oops", content_type="application/json").status_code == 400
+
+
+def test_garbage_credential_is_reported_not_crashed(client) -> None:
+    for junk in ({"@context": "nope"}, {"type": ["VerifiableCredential"]}, {"proof": {"proofValue": "z" + "1" * 5000}}):
+        response = client.post("/api/v1/verify", json={"credential": junk})
+        assert response.status_code == 200 and response.json["verified"] is False
+    response = client.post("/api/v1/verify", json={"jwt": "not.a.jwt"})
+    assert response.status_code == 200 and response.json["verified"] is False
+
+
+def test_deep_json_is_refused(client) -> None:
+    body = '{"credential": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
+    response = client.post("/api/v1/verify", data=body, content_type="application/json")
+    assert response.status_code in (400, 413)
+
+
+def test_vc_api_issue_and_verify(client, acme) -> None:
+    unsigned = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": "urn:uuid:0f5b1a64-7d0c-4f0e-9f55-8d1a9e0b2c31",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": acme.did, "type": ["Profile"], "name": "Acme"},
+        "validFrom": "2024-01-01T00:00:00Z",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {"id": "urn:uuid:3c8b0f3e-1a31-4a4c-b8a1-c1ffe9a2f0a1", "type": ["Achievement"], "name": "Teamwork",
+                            "description": "Works in teams.", "criteria": {"narrative": "Peer nominated."}},
+        },
+    }
+    issued = client.post("/credentials/issue", json={"credential": unsigned, "options": {}}, headers=acme.auth)
+    assert issued.status_code == 201, issued.json
+    vc = issued.json["verifiableCredential"]
+    verified = client.post("/credentials/verify", json={"verifiableCredential": vc, "options": {}})
+    assert verified.status_code == 200 and verified.json["verified"] is True and "proof" in verified.json["checks"]
+    vc["credentialSubject"]["achievement"]["name"] = "Forged"
+    rejected = client.post("/credentials/verify", json={"verifiableCredential": vc})
+    assert rejected.status_code == 400 and rejected.json["verified"] is False and rejected.json["errors"]
+    bad = client.post("/credentials/issue", json={"credential": {**unsigned, "@context": ["https://example.org"]}}, headers=acme.auth)
+    assert bad.status_code == 400
+    other_issuer = client.post("/credentials/issue", json={"credential": {**unsigned, "issuer": "did:example:x"}}, headers=acme.auth)
+    assert other_issuer.status_code == 400
+    undefined = json.loads(json.dumps(unsigned))
+    undefined["credentialSubject"]["favourite"] = "x"
+    assert client.post("/credentials/issue", json={"credential": undefined}, headers=acme.auth).status_code == 400
+    no_id = {k: v for k, v in unsigned.items() if k != "id"}
+    not_ob = client.post("/credentials/issue", json={"credential": no_id}, headers=acme.auth)
+    assert not_ob.status_code == 400 and not_ob.json["error"]["code"] == "invalid_credential"
+    assert client.post("/credentials/issue", json={"credential": unsigned}).status_code == 401
+    assert client.post("/credentials/verify", json={"nothing": 1}).status_code == 400

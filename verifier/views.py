@@ -1,0 +1,53 @@
+"""Verification endpoints: Sceau's JSON API and the W3C VC API `/credentials/verify`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from core.errors import InputError
+from core.verifying import verify_untrusted
+from core.web.database import deps
+from core.web.requests import json_object
+
+bp = Blueprint("verifier", __name__)
+
+
+def _unverified_input(body: dict[str, Any]) -> object:
+    """The credential or JWT of a verification request; InputError when there is none."""
+    if "credential" in body and isinstance(body["credential"], dict):
+        return body["credential"]
+    if "jwt" in body and isinstance(body["jwt"], str):
+        return body["jwt"]
+    raise InputError(
+        'the body must be {"credential": {...}} or {"jwt": "..."}',
+        code="not_a_credential",
+        problems=[{"path": "(body)", "message": "expected a credential object or a jwt string"}],
+    )
+
+
+@bp.post("/api/v1/verify")
+def verify() -> Response:
+    unverified = _unverified_input(json_object())
+    report = verify_untrusted(deps(), unverified)
+    return jsonify(report.to_json())
+
+
+@bp.post("/credentials/verify")
+def vc_api_verify() -> Response:
+    body = json_object()
+    unverified = body.get("verifiableCredential")
+    if not isinstance(unverified, dict):
+        raise InputError("verifiableCredential is required", code="invalid_request",
+                         problems=[{"path": "verifiableCredential", "message": "required object"}])
+    report = verify_untrusted(deps(), unverified)
+    failed = [s for s in report.steps if not s.ok]
+    response = jsonify({
+        "verified": report.verified,
+        "checks": [s.id for s in report.steps if s.ok],
+        "warnings": [],
+        "errors": [{"id": s.id, "code": s.code, "message": s.message} for s in failed],
+    })
+    response.status_code = 200 if report.verified else 400
+    return response

@@ -1,0 +1,1 @@
+"""The candidate wallet: public credential pages and downloads (the portal comes later)."""

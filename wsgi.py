@@ -1,0 +1,61 @@
+"""Composition root: `create_app()` for gunicorn ('wsgi:create_app()') and the `sceau` CLI."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import click
+from flask import Flask
+
+from core.settings import Settings, load_settings
+from core.unit_of_work import Runtime
+
+
+def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
+    """Build the application from Settings, an environment mapping, or the process environment."""
+    from core.web.database import init_database
+    from core.web.errors import register_error_handlers
+    from core.web.headers import install_security_headers
+    from issuer.views.api import bp as issuer_api
+    from issuer.views.public import bp as issuer_public
+    from verifier.views import bp as verifier_bp
+    from wallet.views import bp as wallet_bp
+
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__, static_folder="static", template_folder="core/web/templates")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    runtime = Runtime(settings)
+    init_database(app, settings, runtime.sessions)
+    register_error_handlers(app)
+    install_security_headers(app)
+    for blueprint in (issuer_api, issuer_public, verifier_bp, wallet_bp):
+        app.register_blueprint(blueprint)
+    return app
+
+
+@click.group()
+def cli() -> None:
+    """Sceau: issue, publish, revoke and verify Open Badges 3.0 credentials."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _register_commands() -> None:
+    from issuer.cli import register as register_issuer
+    from verifier.cli import register as register_verifier
+
+    register_issuer(cli)
+    register_verifier(cli)
+
+
+_register_commands()
