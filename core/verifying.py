@@ -63,7 +63,10 @@ def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationR
     settings = deps.settings
     fetcher = _fetcher(deps)
     resolver = DidResolver(
-        lambda did: local_did_document(deps.session, settings, did), fetcher=fetcher, cache_seconds=300
+        lambda did: local_did_document(deps.session, settings, did),
+        fetcher=fetcher,
+        cache_seconds=300,
+        local_authorities=(settings.host_for_did,),
     )
     checker = BitstringStatusChecker(
         resolver,
@@ -73,7 +76,15 @@ def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationR
         cache_seconds=settings.status_cache_seconds,
         max_work=settings.canonicalization_max_work,
     )
-    options = VerifyOptions(jwt_algorithms=settings.jwt_algorithms, max_work=settings.canonicalization_max_work)
+    # Trust in an issuer is shown by the issuer step (known_issuer / unknown_issuer); a genuine
+    # credential of a foreign issuer is still verified, as the W3C VC API and its suites expect.
+    options = VerifyOptions(
+        jwt_algorithms=settings.jwt_algorithms,
+        max_work=settings.canonicalization_max_work,
+        require_known_issuer=False,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+    )
     return verify_credential(
         unverified_credential,
         resolver=resolver,

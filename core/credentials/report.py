@@ -19,7 +19,7 @@ STEP_CODES: dict[str, tuple[str, ...]] = {
         "canonicalization_limit",
         "skipped",
     ),
-    "schema": ("ok", "schema_invalid", "not_required", "skipped"),
+    "schema": ("ok", "schema_invalid", "not_required", "not_applicable", "skipped"),
     "proof": (
         "ok",
         "no_proof",
