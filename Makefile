@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NPM_STAMP := tests/interop/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sceau_test
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -22,14 +23,19 @@ $(NPM_STAMP): tests/interop/package.json tests/interop/package-lock.json
 	npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
-run: $(STAMP)
-	$(VENV)/bin/sceau db upgrade
-	$(VENV)/bin/sceau demo
-	@echo "Serving Sceau on http://$(HOST):$(PORT)  (Ctrl-C to stop)"
-	SCEAU_BASE_URL=$${SCEAU_BASE_URL:-http://localhost:$(PORT)} \
-	  $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'wsgi:create_app()'
+# The browser tests drive Debian's Chromium; install it (as root, like CI) when it is missing.
+$(CHROMIUM):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
-test: $(STAMP) $(NPM_STAMP)
+run: $(STAMP)
+	export SCEAU_BASE_URL=$${SCEAU_BASE_URL:-http://localhost:$(PORT)}; \
+	$(VENV)/bin/sceau db upgrade && \
+	$(VENV)/bin/sceau demo && \
+	echo "Serving Sceau on http://$(HOST):$(PORT) (public origin $$SCEAU_BASE_URL); Ctrl-C to stop" && \
+	exec $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'wsgi:create_app()'
+
+test: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(MAKE) test-sqlite
 	@if $(PY) -c "import sys, psycopg; psycopg.connect(sys.argv[1].replace('+psycopg', '').rsplit('/', 1)[0] + '/postgres', connect_timeout=3).close()" '$(TEST_DATABASE_URL)' 2>/dev/null; then \
 	  $(MAKE) test-postgres; \

@@ -23,7 +23,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from wallet.views import bp as wallet_bp
 
     settings = config if isinstance(config, Settings) else load_settings(config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     app = Flask(__name__, static_folder="static", template_folder="core/web/templates")
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -1,4 +1,4 @@
-"""Benchmark: credentials issued per second through the service layer (proof + JWT + index + commit).
+"""Benchmark: credentials issued per second by the service layer (proof, JWT, index, commit).
 
 Run `python -m benchmarks.issue [--count 1000]`; prints one JSON object. Uses a fresh SQLite
 database in a temporary folder unless BENCH_DATABASE_URL names another (e.g. PostgreSQL).
@@ -39,8 +39,18 @@ def _request(i: int) -> dict[str, object]:
         "recipient": {"email": f"candidate{i}@example.org", "name": f"Candidat {i}"},
         "achievement": {"code": PROGRAM["code"]},
         "results": [
-            {"name": "Épreuve pratique", "value": str(10 + i % 10), "valueMax": "20", "requiredValue": "12"},
-            {"name": "QCM sécurité", "value": str(8 + i % 12), "valueMax": "20", "requiredValue": "10"},
+            {
+                "name": "Épreuve pratique",
+                "value": str(10 + i % 10),
+                "valueMax": "20",
+                "requiredValue": "12",
+            },
+            {
+                "name": "QCM sécurité",
+                "value": str(8 + i % 12),
+                "valueMax": "20",
+                "requiredValue": "10",
+            },
         ],
     }
 
@@ -50,13 +60,19 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
-        settings = load_settings({"SCEAU_INSTANCE_DIR": folder, "DATABASE_URL": database_url, "SCEAU_ENV": "test"})
+        database_url = (
+            os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
+        )
+        settings = load_settings(
+            {"SCEAU_INSTANCE_DIR": folder, "DATABASE_URL": database_url, "SCEAU_ENV": "test"}
+        )
         upgrade(database_url)
         runtime = Runtime(settings)
         slug = f"bench{os.getpid()}"
         with runtime.unit() as deps:
-            org = create_organization(deps, slug=slug, name="Organisme de banc d'essai").organization
+            org = create_organization(
+                deps, slug=slug, name="Organisme de banc d'essai"
+            ).organization
             create_program(deps, org, PROGRAM, actor="bench")
         with runtime.unit() as deps:  # the first credential of a shape builds its template
             issue_credential(deps, org, _request(-1), actor="bench")
@@ -67,16 +83,20 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         runtime.engine.dispose()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({
-        "benchmark": "issue",
-        "credentials": args.count,
-        "seconds": round(elapsed, 3),
-        "credentials_per_s": round(args.count / elapsed, 1),
-        "ms_per_credential": round(elapsed / args.count * 1000, 3),
-        "peak_rss_mb": round(peak_kb / 1024, 1),
-        "database": database_url.split(":", 1)[0],
-        "python": platform.python_version(),
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "issue",
+                "credentials": args.count,
+                "seconds": round(elapsed, 3),
+                "credentials_per_s": round(args.count / elapsed, 1),
+                "ms_per_credential": round(elapsed / args.count * 1000, 3),
+                "peak_rss_mb": round(peak_kb / 1024, 1),
+                "database": database_url.split(":", 1)[0],
+                "python": platform.python_version(),
+            }
+        )
+    )
     sys.stdout.flush()
 
 

@@ -44,8 +44,12 @@ def typical_credential(n: int = 0) -> dict[str, Any]:
         ],
         "id": f"{BASE}/c/{uuid.UUID(int=n + 1)}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": ISSUER, "type": ["Profile"], "name": "ACME Certification",
-                   "url": "https://acme.example"},
+        "issuer": {
+            "id": ISSUER,
+            "type": ["Profile"],
+            "name": "ACME Certification",
+            "url": "https://acme.example",
+        },
         "validFrom": "2024-05-01T10:00:00Z",
         "validUntil": "2027-05-01T10:00:00Z",
         "name": "Certified Welder — level 1",
@@ -53,11 +57,15 @@ def typical_credential(n: int = 0) -> dict[str, Any]:
         "awardedDate": "2024-05-01T10:00:00Z",
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [{
-                "type": "IdentityObject", "identityType": "emailAddress", "hashed": True,
-                "identityHash": "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest(),
-                "salt": salt,
-            }],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest(),
+                    "salt": salt,
+                }
+            ],
             "achievement": {
                 "id": achievement,
                 "type": ["Achievement"],
@@ -65,26 +73,47 @@ def typical_credential(n: int = 0) -> dict[str, Any]:
                 "description": "Arc welding of steel plates in all positions.",
                 "criteria": {"narrative": "At least 12/20 in the written and practical exams."},
                 "achievementType": "Certificate",
-                "alignment": [{"type": ["Alignment"], "targetName": "Welding",
-                               "targetUrl": "https://esco.example/skill/welding",
-                               "targetFramework": "ESCO"}],
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "Welding",
+                        "targetUrl": "https://esco.example/skill/welding",
+                        "targetFramework": "ESCO",
+                    }
+                ],
                 "resultDescription": [
-                    {"id": achievement + "#written", "type": ["ResultDescription"],
-                     "name": "Written exam", "resultType": "GradePointAverage"},
-                    {"id": achievement + "#practical", "type": ["ResultDescription"],
-                     "name": "Practical exam", "resultType": "GradePointAverage"},
+                    {
+                        "id": achievement + "#written",
+                        "type": ["ResultDescription"],
+                        "name": "Written exam",
+                        "resultType": "GradePointAverage",
+                    },
+                    {
+                        "id": achievement + "#practical",
+                        "type": ["ResultDescription"],
+                        "name": "Practical exam",
+                        "resultType": "GradePointAverage",
+                    },
                 ],
             },
             "result": [
-                {"type": ["Result"], "resultDescription": achievement + "#written",
-                 "value": str(12 + n % 8)},
-                {"type": ["Result"], "resultDescription": achievement + "#practical",
-                 "value": str(10 + n % 10)},
+                {
+                    "type": ["Result"],
+                    "resultDescription": achievement + "#written",
+                    "value": str(12 + n % 8),
+                },
+                {
+                    "type": ["Result"],
+                    "resultDescription": achievement + "#practical",
+                    "value": str(10 + n % 10),
+                },
             ],
         },
         "credentialStatus": {
-            "id": f"{status_list}#{index}", "type": "BitstringStatusListEntry",
-            "statusPurpose": "revocation", "statusListIndex": index,
+            "id": f"{status_list}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": index,
             "statusListCredential": status_list,
         },
     }
@@ -114,8 +143,9 @@ def python_figures() -> dict[str, Any]:
     credentials = [typical_credential(n) for n in range(RUNS + WARMUP)]
 
     def sign(i: int) -> dict[str, Any]:
-        return sign_credential(credentials[i], private_key=key, verification_method=vm,
-                               created="2024-05-01T10:00:00Z")
+        return sign_credential(
+            credentials[i], private_key=key, verification_method=vm, created="2024-05-01T10:00:00Z"
+        )
 
     signed = [sign(i) for i in range(RUNS + WARMUP)]  # also the warm-up
 
@@ -149,7 +179,11 @@ def reference_figures(credential: dict[str, Any]) -> dict[str, Any]:
     try:
         done = subprocess.run(
             [node, str(BENCH_JS), path, str(RUNS)],
-            capture_output=True, text=True, timeout=600, cwd=ROOT, check=False,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=ROOT,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return {"reference_error": f"node failed: {type(exc).__name__}"}
@@ -160,8 +194,10 @@ def reference_figures(credential: dict[str, Any]) -> dict[str, Any]:
         return {"reference_error": f"bench.mjs exited {done.returncode}: {tail}"}
     try:
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        return {"reference_sign_ms": float(result["sign_ms"]),
-                "reference_verify_ms": float(result["verify_ms"])}
+        return {
+            "reference_sign_ms": float(result["sign_ms"]),
+            "reference_verify_ms": float(result["verify_ms"]),
+        }
     except (ValueError, KeyError, IndexError, TypeError):
         return {"reference_error": "bench.mjs printed no usable JSON"}
 
@@ -169,8 +205,14 @@ def reference_figures(credential: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     figures = python_figures()
     reference = reference_figures(typical_credential(0))
-    figures.update({"reference_sign_ms": None, "reference_verify_ms": None,
-                    "sign_ratio": None, "verify_ratio": None})
+    figures.update(
+        {
+            "reference_sign_ms": None,
+            "reference_verify_ms": None,
+            "sign_ratio": None,
+            "verify_ratio": None,
+        }
+    )
     figures.update(reference)
     if figures["reference_sign_ms"] and figures["reference_verify_ms"]:
         figures["sign_ratio"] = round(figures["sign_ms"] / figures["reference_sign_ms"], 3)

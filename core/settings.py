@@ -132,15 +132,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     secret_key = env.get("SCEAU_SECRET_KEY", "")
     master_raw = env.get("SCEAU_MASTER_KEY", "")
     if mode == "production":
-        missing = [n for n, v in (("SCEAU_SECRET_KEY", secret_key), ("SCEAU_MASTER_KEY", master_raw)) if not v]
+        missing = [
+            n
+            for n, v in (("SCEAU_SECRET_KEY", secret_key), ("SCEAU_MASTER_KEY", master_raw))
+            if not v
+        ]
         if missing:
-            raise ConfigurationError("missing required settings in production: " + ", ".join(missing))
+            raise ConfigurationError(
+                "missing required settings in production: " + ", ".join(missing)
+            )
     if not secret_key:
         secret_key = _dev_secret(instance_dir, "secret.key", "SCEAU_SECRET_KEY")
     if not master_raw:
         master_raw = _dev_secret(instance_dir, "master.key", "SCEAU_MASTER_KEY")
 
-    algorithms = tuple(a.strip() for a in env.get("SCEAU_JWT_ALGORITHMS", "ES256,EdDSA").split(",") if a.strip())
+    algorithms = tuple(
+        a.strip() for a in env.get("SCEAU_JWT_ALGORITHMS", "ES256,EdDSA").split(",") if a.strip()
+    )
     refused = [a for a in algorithms if a not in ("ES256", "EdDSA")]
     if refused or not algorithms:
         raise ConfigurationError("SCEAU_JWT_ALGORITHMS may only list ES256 and EdDSA")

@@ -30,7 +30,9 @@ class Runtime:
         """Yield Deps; commit once if the block succeeds, roll back otherwise."""
         session = self.sessions()
         try:
-            yield Deps(session=session, settings=self.settings, clock=self.clock, cipher=self.cipher)
+            yield Deps(
+                session=session, settings=self.settings, clock=self.clock, cipher=self.cipher
+            )
             session.commit()
         except BaseException:
             session.rollback()

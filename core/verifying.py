@@ -1,4 +1,4 @@
-"""The verifier as this instance runs it: the pipeline wired to the database and the guarded fetch."""
+"""The verifier as this instance runs it: the pipeline wired to the database and core.net."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ class _Issuers:
         org = find_org(self.deps.session, slug) if slug else None
         if org is None:
             return None
-        return {"id": issuer_id, "name": org.name, "url": org.url or org_profile_url(self.deps.settings, org.slug)}
+        return {
+            "id": issuer_id,
+            "name": org.name,
+            "url": org.url or org_profile_url(self.deps.settings, org.slug),
+        }
 
 
 def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:

@@ -1,4 +1,4 @@
-"""The operator's command line (`sceau ...`) for the issuer side: database, organizations, issuing."""
+"""The operator's command line (`sceau ...`): database, organizations, keys, issuing, audit."""
 
 from __future__ import annotations
 
@@ -76,8 +76,15 @@ def org_create(slug: str, name: str, url: str | None) -> None:
     except SceauError as error:
         raise _fail(error) from None
     o = created.organization
-    _print({"slug": o.slug, "name": o.name, "did": created.did, "api_key": created.api_key,
-            "did_document": f"{deps.settings.base_url}/issuers/{o.slug}/did.json"})
+    _print(
+        {
+            "slug": o.slug,
+            "name": o.name,
+            "did": created.did,
+            "api_key": created.api_key,
+            "did_document": f"{deps.settings.base_url}/issuers/{o.slug}/did.json",
+        }
+    )
 
 
 @click.group("keys")
@@ -104,14 +111,21 @@ def program() -> None:
 
 @program.command("create")
 @click.option("--org", "slug", required=True)
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="JSON: code, name, description, criteria, achievementType, alignments, validityDays.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="JSON: code, name, description, criteria, achievementType, alignments, validityDays.",
+)
 def program_create(slug: str, path: Path) -> None:
     """Create a program from a JSON file."""
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"{path}: not a JSON file ({error.__class__.__name__})") from None
+        raise click.ClickException(
+            f"{path}: not a JSON file ({error.__class__.__name__})"
+        ) from None
     try:
         with _runtime().unit() as deps:
             row = create_program(deps, _org(deps, slug), payload, actor="cli")
@@ -122,8 +136,14 @@ def program_create(slug: str, path: Path) -> None:
 
 @click.command("issue")
 @click.option("--org", "slug", required=True)
-@click.option("--csv", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              help="Columns: email, name, program (unless --program), validFrom, validUntil, result:<name> (15 or 15/20).")
+@click.option(
+    "--csv",
+    "path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="Columns: email, name, program (unless --program), validFrom, validUntil, "
+    "result:<name> (15 or 15/20).",
+)
 @click.option("--program", "code", default=None, help="The program of every row.")
 def issue(slug: str, path: Path, code: str | None) -> None:
     """Issue one credential per CSV row; bad rows are reported, re-runs issue nothing new."""
@@ -137,7 +157,9 @@ def issue(slug: str, path: Path, code: str | None) -> None:
 
     def issue_one(payload: dict[str, Any], key: str) -> bool:
         with runtime.unit() as deps:
-            return issue_credential(deps, _org(deps, slug), payload, actor="cli", idempotency_key=key).replayed
+            return issue_credential(
+                deps, _org(deps, slug), payload, actor="cli", idempotency_key=key
+            ).replayed
 
     with click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
         report = issue_rows(rows, code, issue_one, on_row=lambda: bar.update(1))

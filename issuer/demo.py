@@ -18,11 +18,22 @@ SLUG = "demo"
 PROGRAM = {
     "code": "SOUD-1",
     "name": "Soudage à l'arc, niveau 1",
-    "description": "Certifie la maîtrise du soudage à l'arc à électrode enrobée sur acier en position à plat.",
-    "criteria": "Réussir l'épreuve pratique (12/20 ou plus) et le QCM de sécurité (note éliminatoire 10/20).",
+    "description": (
+        "Certifie la maîtrise du soudage à l'arc à électrode enrobée sur acier en position à plat."
+    ),
+    "criteria": (
+        "Réussir l'épreuve pratique (12/20 ou plus) et le QCM de sécurité "
+        "(note éliminatoire 10/20)."
+    ),
     "achievementType": "Certification",
-    "alignments": [{"targetName": "Soudeur / Soudeuse (exemple RNCP)", "targetUrl": "https://www.francecompetences.fr/recherche/rncp/",
-                    "targetFramework": "RNCP", "targetType": "ext:RNCP"}],
+    "alignments": [
+        {
+            "targetName": "Soudeur / Soudeuse (exemple RNCP)",
+            "targetUrl": "https://www.francecompetences.fr/recherche/rncp/",
+            "targetFramework": "RNCP",
+            "targetType": "ext:RNCP",
+        }
+    ],
     "validityDays": 1095,
 }
 CANDIDATES = [
@@ -38,21 +49,48 @@ def create_demo(deps: Deps) -> dict[str, Any]:
     org = find_org(deps.session, SLUG)
     api_key = None
     if org is None:
-        created = create_organization(deps, slug=SLUG, name="Organisme de démonstration", url=None, actor="demo")
+        created = create_organization(
+            deps, slug=SLUG, name="Organisme de démonstration", url=None, actor="demo"
+        )
         org, api_key = created.organization, created.api_key
         create_program(deps, org, PROGRAM, actor="demo")
         for index, (email, name, practical, safety) in enumerate(CANDIDATES):
-            issued = issue_credential(deps, org, {
-                "recipient": {"email": email, "name": name},
-                "achievement": {"code": PROGRAM["code"]},
-                "results": [
-                    {"name": "Épreuve pratique", "value": practical, "valueMax": "20", "requiredValue": "12"},
-                    {"name": "QCM sécurité", "value": safety, "valueMax": "20", "requiredValue": "10"},
-                ],
-            }, actor="demo")
+            issued = issue_credential(
+                deps,
+                org,
+                {
+                    "recipient": {"email": email, "name": name},
+                    "achievement": {"code": PROGRAM["code"]},
+                    "results": [
+                        {
+                            "name": "Épreuve pratique",
+                            "value": practical,
+                            "valueMax": "20",
+                            "requiredValue": "12",
+                        },
+                        {
+                            "name": "QCM sécurité",
+                            "value": safety,
+                            "valueMax": "20",
+                            "requiredValue": "10",
+                        },
+                    ],
+                },
+                actor="demo",
+            )
             if index == len(CANDIDATES) - 1:
-                revoke_credential(deps, org, issued.credential.id, "Erreur de saisie de la note pratique", actor="demo")
-    ids = deps.session.scalars(select(Credential.id).where(Credential.organization_id == org.id).order_by(Credential.issued_at))
+                revoke_credential(
+                    deps,
+                    org,
+                    issued.credential.id,
+                    "Erreur de saisie de la note pratique",
+                    actor="demo",
+                )
+    ids = deps.session.scalars(
+        select(Credential.id)
+        .where(Credential.organization_id == org.id)
+        .order_by(Credential.issued_at)
+    )
     return {
         "organization": f"{base}/issuers/{SLUG}",
         "did_document": f"{base}/issuers/{SLUG}/did.json",

@@ -12,7 +12,6 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from core.db.base import Base
@@ -88,7 +87,7 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     engine = request.getfixturevalue("runtime").engine
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(text(f"DELETE FROM {table.name}"))
+            conn.execute(table.delete())
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +117,9 @@ class OrgInfo:
 def create_org(runtime: Runtime) -> Any:
     """Factory: create_org(slug="acme", name=...) -> OrgInfo, committed."""
 
-    def factory(slug: str = "acme", name: str = "Acme Certification", url: str | None = None) -> OrgInfo:
+    def factory(
+        slug: str = "acme", name: str = "Acme Certification", url: str | None = None
+    ) -> OrgInfo:
         with runtime.unit() as deps:
             created = create_organization(deps, slug=slug, name=name, url=url)
         return OrgInfo(slug, created.did, created.api_key)

@@ -27,7 +27,9 @@ def verify(path: Path) -> None:
     unverified: object = text
     if text.startswith("{"):
         try:
-            unverified = parse_untrusted_json(raw, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+            unverified = parse_untrusted_json(
+                raw, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
+            )
         except SceauError as error:
             raise click.ClickException(f"{path}: {error.message}") from None
     with Runtime(settings).unit() as deps:

@@ -39,15 +39,20 @@ def vc_api_verify() -> Response:
     body = json_object()
     unverified = body.get("verifiableCredential")
     if not isinstance(unverified, dict):
-        raise InputError("verifiableCredential is required", code="invalid_request",
-                         problems=[{"path": "verifiableCredential", "message": "required object"}])
+        raise InputError(
+            "verifiableCredential is required",
+            code="invalid_request",
+            problems=[{"path": "verifiableCredential", "message": "required object"}],
+        )
     report = verify_untrusted(deps(), unverified)
     failed = [s for s in report.steps if not s.ok]
-    response = jsonify({
-        "verified": report.verified,
-        "checks": [s.id for s in report.steps if s.ok],
-        "warnings": [],
-        "errors": [{"id": s.id, "code": s.code, "message": s.message} for s in failed],
-    })
+    response = jsonify(
+        {
+            "verified": report.verified,
+            "checks": [s.id for s in report.steps if s.ok],
+            "warnings": [],
+            "errors": [{"id": s.id, "code": s.code, "message": s.message} for s in failed],
+        }
+    )
     response.status_code = 200 if report.verified else 400
     return response

@@ -30,7 +30,9 @@ def _as_json(row: Credential) -> Response:
 
 
 def _as_jwt(row: Credential) -> Response:
-    return public_resource(Response(row.jwt, content_type="text/plain; charset=utf-8"), CACHE_SECONDS)
+    return public_resource(
+        Response(row.jwt, content_type="text/plain; charset=utf-8"), CACHE_SECONDS
+    )
 
 
 @bp.get("/c/<uuid:credential_id>.json")
@@ -47,7 +49,14 @@ def credential_jwt(credential_id: Any) -> Response:
 def credential(credential_id: Any) -> Response | str:
     row = _credential(str(credential_id))
     best = request.accept_mimetypes.best_match(
-        ["text/html", "application/vc+ld+json", "application/ld+json", "application/json", "application/jwt", "text/plain"]
+        [
+            "text/html",
+            "application/vc+ld+json",
+            "application/ld+json",
+            "application/json",
+            "application/jwt",
+            "text/plain",
+        ]
     )
     if best in ("application/vc+ld+json", "application/ld+json", "application/json"):
         response = _as_json(row)
@@ -55,6 +64,8 @@ def credential(credential_id: Any) -> Response | str:
         response = _as_jwt(row)
     else:
         report = verify_untrusted(deps(), row.document)
-        response = Response(render_template("wallet/credential.html", row=row, document=row.document, report=report))
+        response = Response(
+            render_template("wallet/credential.html", row=row, document=row.document, report=report)
+        )
     response.vary.add("Accept")
     return response

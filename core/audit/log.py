@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import isoformat_z
@@ -43,25 +43,43 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an event; the head row is locked so that concurrent writers never fork the chain."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+    # Core statements rather than the ORM: this runs once per credential of a bulk issue.
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
+    ).first()
     if head is None:
-        head = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        seq, prev_hash = 0, GENESIS
+    else:
+        seq, prev_hash = head.seq, head.hash
     event = AuditEvent(
-        seq=head.seq + 1,
+        seq=seq + 1,
         actor=actor,
         action=action,
         subject=subject,
         organization_slug=organization,
         data=data or {},
         created_at=now,
-        prev_hash=head.hash,
+        prev_hash=prev_hash,
         hash="",
     )
-    event.hash = _event_hash(event.prev_hash, event.seq, _fields(event))
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
-    session.flush()
+    event.hash = _event_hash(prev_hash, event.seq, _fields(event))
+    session.execute(
+        insert(AuditEvent).values(
+            seq=event.seq,
+            actor=actor,
+            action=action,
+            subject=subject,
+            organization_slug=organization,
+            data=event.data,
+            created_at=now,
+            prev_hash=prev_hash,
+            hash=event.hash,
+        )
+    )
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=event.seq, hash=event.hash)
+    )
     return event
 
 

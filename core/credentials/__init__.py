@@ -1,1 +1,1 @@
-"""Credentials: OB 3.0 model and builder, JSON-LD, canonicalization, proofs, VC-JWT, verification."""
+"""Credentials: OB 3.0 builder, JSON-LD, canonicalization, proofs, VC-JWT, verification."""

@@ -19,7 +19,14 @@ CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 # A fixed namespace for the name-based UUIDs of inline achievements and result descriptions.
 SCEAU_NAMESPACE = uuid.UUID("6b1f4b8e-6a43-4c53-9c3e-5ce4a0e3d7a1")
 
-ALIGNMENT_FIELDS = ("targetName", "targetUrl", "targetDescription", "targetCode", "targetFramework", "targetType")
+ALIGNMENT_FIELDS = (
+    "targetName",
+    "targetUrl",
+    "targetDescription",
+    "targetCode",
+    "targetFramework",
+    "targetType",
+)
 EVIDENCE_FIELDS = ("id", "name", "description", "narrative", "genre", "audience")
 
 
@@ -49,7 +56,16 @@ def achievement_document(achievement_id: str, definition: dict[str, Any]) -> dic
     extra = {
         k: v
         for k, v in definition.items()
-        if k not in ("code", "name", "description", "criteria", "achievementType", "alignments", "validityDays")
+        if k
+        not in (
+            "code",
+            "name",
+            "description",
+            "criteria",
+            "achievementType",
+            "alignments",
+            "validityDays",
+        )
     }
     criteria = definition["criteria"]
     achievement: dict[str, Any] = {

@@ -24,9 +24,29 @@ _BASE_SCHEME = "sceau-relative:"
 
 KEYWORDS = frozenset(
     {
-        "@base", "@container", "@context", "@direction", "@graph", "@id", "@import",
-        "@included", "@index", "@json", "@language", "@list", "@nest", "@none", "@prefix",
-        "@propagate", "@protected", "@reverse", "@set", "@type", "@value", "@version", "@vocab",
+        "@base",
+        "@container",
+        "@context",
+        "@direction",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@prefix",
+        "@propagate",
+        "@protected",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
     }
 )
 _IRI_LEAF = re.compile(r"(?:https?://|urn:|did:|mailto:)[^\s<>\"{}|\\^`\x00-\x1f\x7f]+\Z")
@@ -38,6 +58,7 @@ _EXACT_KEYS = frozenset({"type", "@type", "@context", "@language", "@direction",
 
 def _exact(key: str) -> bool:
     return key in _EXACT_KEYS or (key[:1] == "@" and key not in KEYWORDS)
+
 
 _pyld_lock = threading.RLock()
 
@@ -166,8 +187,10 @@ class _Walk:
                     self._check_key(key)
                     if key in ("type", "@type"):
                         for name in item if isinstance(item, list) else [item]:
-                            if isinstance(name, str) and _BAD_ID.search(name) and (
-                                name not in KEYWORDS
+                            if (
+                                isinstance(name, str)
+                                and _BAD_ID.search(name)
+                                and (name not in KEYWORDS)
                             ):
                                 self.problems.append("invalid type: " + name)
                     elif isinstance(item, dict | list):

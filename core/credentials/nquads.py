@@ -120,8 +120,18 @@ _STRING = r'"((?:[^"\\\n\r]|\\[tbnrf"\'\\]|' + _UCHAR + r')*)"'
 _LANG = r"@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*)"
 _WS = r"[ \t]*"
 _TERM_RE = re.compile(
-    _WS + r"(?:" + _IRIREF + r"|" + _BNODE + r"|" + _STRING
-    + r"(?:" + _LANG + r"|\^\^" + _IRIREF + r")?)"
+    _WS
+    + r"(?:"
+    + _IRIREF
+    + r"|"
+    + _BNODE
+    + r"|"
+    + _STRING
+    + r"(?:"
+    + _LANG
+    + r"|\^\^"
+    + _IRIREF
+    + r")?)"
 )
 _END_RE = re.compile(_WS + r"\." + _WS + r"(?:#.*)?$")
 _UNESCAPE_RE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|([tbnrf\"'\\]))")

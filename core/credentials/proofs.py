@@ -115,12 +115,14 @@ def verify_proof(
     config = {k: v for k, v in proof.items() if k != "proofValue"}
     if "@context" in config:
         # the proof's own context must be a prefix of the document's context
-        proof_ctx = config["@context"] if isinstance(config["@context"], list) else [
-            config["@context"]
-        ]
-        doc_ctx = document["@context"] if isinstance(document["@context"], list) else [
+        proof_ctx = (
+            config["@context"] if isinstance(config["@context"], list) else [config["@context"]]
+        )
+        doc_ctx = (
             document["@context"]
-        ]
+            if isinstance(document["@context"], list)
+            else [document["@context"]]
+        )
         if doc_ctx[: len(proof_ctx)] != proof_ctx:
             raise ProofError("the proof's @context does not match the document's")
     else:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
@@ -113,6 +114,14 @@ def _problem(error: ValidationError) -> dict[str, str]:
     return {"path": _json_path(error.absolute_path) or "$", "message": _message(error)}
 
 
+@functools.cache
+def _fast_validator() -> Any:
+    # A compiled validator answers "valid?" in microseconds where the pure-Python one takes
+    # about a millisecond; the Python one still explains the problems of an invalid document.
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft201909Validator(schema, validate_formats=True)
+
+
 def schema_problems(credential: dict[str, Any]) -> list[dict[str, str]]:
     """The problems of ``credential`` against the OB 3.0 AchievementCredential schema.
 
@@ -120,6 +129,13 @@ def schema_problems(credential: dict[str, Any]) -> list[dict[str, str]]:
     the list is sorted by path then message, without duplicates, at most MAX_PROBLEMS long.
     An empty list means the credential is valid.
     """
+    if _fast_validator().is_valid(credential):
+        return []
+    return explain_problems(credential)
+
+
+def explain_problems(credential: dict[str, Any]) -> list[dict[str, str]]:
+    """The pure-Python validation behind schema_problems, which names each problem."""
     found: dict[tuple[str, str], dict[str, str]] = {}
     for error in _validator().iter_errors(credential):
         if error.validator == "required":
@@ -134,4 +150,4 @@ def schema_problems(credential: dict[str, Any]) -> list[dict[str, str]]:
     return [found[key] for key in sorted(found)][:MAX_PROBLEMS]
 
 
-__all__ = ["MAX_PROBLEMS", "schema_problems"]
+__all__ = ["MAX_PROBLEMS", "explain_problems", "schema_problems"]

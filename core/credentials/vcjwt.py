@@ -103,8 +103,9 @@ def numeric_date(value: object) -> int | None:
 # --- signing ---------------------------------------------------------------------------------
 
 
-def sign_vc_jwt(credential: dict[str, Any], *, private_key: ec.EllipticCurvePrivateKey,
-                kid: str) -> str:
+def sign_vc_jwt(
+    credential: dict[str, Any], *, private_key: ec.EllipticCurvePrivateKey, kid: str
+) -> str:
     """Sign ``credential`` as an OB 3.0 VC-JWT with ES256 (proof removed, JWT claims added)."""
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
         private_key.curve, ec.SECP256R1
@@ -268,16 +269,24 @@ def check_jwt_claims_consistency(parsed: ParsedJwt) -> list[str]:
     elif strict and len(subjects) == 1:
         problems.append("'sub' is missing (the credential subject has an id)")
 
-    for claim, members in (("nbf", ("validFrom", "issuanceDate")),
-                           ("exp", ("validUntil", "expirationDate"))):
+    for claim, members in (
+        ("nbf", ("validFrom", "issuanceDate")),
+        ("exp", ("validUntil", "expirationDate")),
+    ):
         problem = _date_problem(payload, credential, claim, members, strict=strict)
         if problem:
             problems.append(problem)
     return problems
 
 
-def _date_problem(payload: dict[str, Any], credential: dict[str, Any], claim: str,
-                  members: tuple[str, str], *, strict: bool) -> str | None:
+def _date_problem(
+    payload: dict[str, Any],
+    credential: dict[str, Any],
+    claim: str,
+    members: tuple[str, str],
+    *,
+    strict: bool,
+) -> str | None:
     """nbf / exp against validFrom / validUntil (or the VC 1.1 issuanceDate / expirationDate)."""
     member = next((m for m in members if m in credential), None)
     expected = numeric_date(credential[member]) if member else None

@@ -175,8 +175,12 @@ def _schema(parsed: Parsed, options: VerifyOptions) -> Step:
         return Step("schema", True, "not_required", "The Open Badges schema was not required.")
     unverified_credential = parsed.unverified_credential
     types = unverified_credential.get("type")
-    if not isinstance(types, list) or not OB_TYPES.intersection(t for t in types if isinstance(t, str)):
-        return Step("schema", True, "not_applicable", "Not an Open Badge: no Open Badges schema applies.")
+    if not isinstance(types, list) or not OB_TYPES.intersection(
+        t for t in types if isinstance(t, str)
+    ):
+        return Step(
+            "schema", True, "not_applicable", "Not an Open Badge: no Open Badges schema applies."
+        )
     if isinstance(unverified_credential.get("proof"), dict):
         # VC Data Model 2.0 allows one proof as an object (vc.js emits that); the OB schema
         # only knows the array form, so check the same content as a one-element array.

@@ -249,4 +249,3 @@ def _decode_method(method: dict[str, Any]) -> Ed25519PublicKey | EllipticCurvePu
             raise KeyResolutionError("the verification method has no valid publicKeyBase58")
         return Ed25519PublicKey.from_public_bytes(raw)
     raise KeyResolutionError("unsupported verification method type")
-

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models import Organization
-from core.db.models.keys import ED25519
 from core.keys.did import build_did_document, did_web
 from core.keys.store import public_key_of, published_keys
 from core.settings import Settings
@@ -42,11 +43,15 @@ def find_org(session: Session, slug: str) -> Organization | None:
 def did_document(session: Session, settings: Settings, org: Organization) -> dict[str, Any]:
     """The DID document listing every published key of the organization."""
     did = org_did(settings, org.slug)
-    ed_keys, p256_keys = [], []
+    ed_keys: list[tuple[str, Ed25519PublicKey]] = []
+    p256_keys: list[tuple[str, ec.EllipticCurvePublicKey]] = []
     for row in published_keys(session, org.id):
         key = public_key_of(row)
-        (ed_keys if row.algorithm == ED25519 else p256_keys).append((row.kid, key))
-    return build_did_document(did, ed_keys, p256_keys)  # type: ignore[arg-type]
+        if isinstance(key, Ed25519PublicKey):
+            ed_keys.append((row.kid, key))
+        else:
+            p256_keys.append((row.kid, key))
+    return build_did_document(did, ed_keys, p256_keys)
 
 
 def local_did_document(session: Session, settings: Settings, did: str) -> dict[str, Any] | None:

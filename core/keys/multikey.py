@@ -38,7 +38,7 @@ def _decode_multibase_key(value: object, prefix: bytes, what: str) -> bytes:
         raise KeyResolutionError(f"{what} is not valid multibase base58btc") from None
     if not raw.startswith(prefix):
         raise KeyResolutionError(f"{what} has the wrong multicodec prefix")
-    return raw[len(prefix):]
+    return raw[len(prefix) :]
 
 
 def ed25519_public_multikey(key: Ed25519PublicKey) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -81,7 +82,9 @@ def _add_key(
     return row
 
 
-def create_keys(session: Session, org: Organization, cipher: KeyCipher, now: datetime) -> list[SigningKey]:
+def create_keys(
+    session: Session, org: Organization, cipher: KeyCipher, now: datetime
+) -> list[SigningKey]:
     """Give the organization a fresh Ed25519 and P-256 key, retiring the active ones (rotation)."""
     for row in session.scalars(
         select(SigningKey).where(SigningKey.organization_id == org.id, SigningKey.status == ACTIVE)
@@ -107,22 +110,34 @@ def published_keys(session: Session, org_id: int) -> list[SigningKey]:
     )
 
 
-def open_signing_keys(session: Session, org: Organization, did: str, cipher: KeyCipher) -> SigningKeys:
+@functools.lru_cache(maxsize=64)
+def _open(
+    cipher: KeyCipher, kid: str, encrypted: bytes
+) -> Ed25519PrivateKey | ec.EllipticCurvePrivateKey:
+    # Keyed by the ciphertext itself: a rotated or withdrawn key is never served from here,
+    # since only the rows that the database still lists as active are ever looked up.
+    key = load_private_key(cipher.decrypt(encrypted, aad=kid.encode()))
+    if not isinstance(key, (Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
+        raise ConfigurationError(f"key {kid} has an unsupported type")
+    return key
+
+
+def open_signing_keys(
+    session: Session, org: Organization, did: str, cipher: KeyCipher
+) -> SigningKeys:
     """Decrypt the organization's active keys for signing."""
     active = {
         row.algorithm: row
         for row in session.scalars(
-            select(SigningKey).where(SigningKey.organization_id == org.id, SigningKey.status == ACTIVE)
+            select(SigningKey).where(
+                SigningKey.organization_id == org.id, SigningKey.status == ACTIVE
+            )
         )
     }
     if ED25519 not in active or P256 not in active:
         raise ConfigurationError(f"organization {org.slug} has no active signing keys")
-    ed = load_private_key(
-        cipher.decrypt(active[ED25519].private_key_encrypted, aad=active[ED25519].kid.encode())
-    )
-    p256 = load_private_key(
-        cipher.decrypt(active[P256].private_key_encrypted, aad=active[P256].kid.encode())
-    )
+    ed = _open(cipher, active[ED25519].kid, active[ED25519].private_key_encrypted)
+    p256 = _open(cipher, active[P256].kid, active[P256].private_key_encrypted)
     if not isinstance(ed, Ed25519PrivateKey) or not isinstance(p256, ec.EllipticCurvePrivateKey):
         raise ConfigurationError(f"organization {org.slug} has keys of the wrong type")
     return SigningKeys(did, active[ED25519].kid, ed, active[P256].kid, p256)

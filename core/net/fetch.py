@@ -203,7 +203,11 @@ class _ConnectFailed(Exception):
 
 
 def _exchange(
-    conn: _PinnedHTTPConnection, url: str, target: str, accept: str, max_bytes: int,
+    conn: _PinnedHTTPConnection,
+    url: str,
+    target: str,
+    accept: str,
+    max_bytes: int,
     deadline: float,
 ) -> FetchResult:
     expired = threading.Event()
@@ -260,6 +264,13 @@ def _request(
         },
     )
     response = conn.getresponse()
+    try:
+        return _read_response(response, url, max_bytes)
+    finally:
+        response.close()  # a 'Connection: close' response owns the socket
+
+
+def _read_response(response: http.client.HTTPResponse, url: str, max_bytes: int) -> FetchResult:
     if 300 <= response.status < 400:
         raise FetchError(
             f"{url} answered with a redirect (HTTP {response.status}); redirects are not followed"

@@ -34,9 +34,16 @@ def list_url(settings: Settings, slug: str, number: int) -> str:
     return f"{settings.base_url}/status/{slug}/{number}"
 
 
-def _new_list(session: Session, org: Organization, number: int, size: int, now: datetime) -> StatusList:
+def _new_list(
+    session: Session, org: Organization, number: int, size: int, now: datetime
+) -> StatusList:
     row = StatusList(
-        organization_id=org.id, purpose=REVOCATION, number=number, size=size, full=False, updated_at=now
+        organization_id=org.id,
+        purpose=REVOCATION,
+        number=number,
+        size=size,
+        full=False,
+        updated_at=now,
     )
     session.add(row)
     session.flush()

@@ -39,7 +39,9 @@ def deps() -> Deps:
     ext = current_app.extensions["sceau"]
     if "db_session" not in g:
         g.db_session = ext["sessions"]()
-    return Deps(session=g.db_session, settings=ext["settings"], clock=ext["clock"], cipher=ext["cipher"])
+    return Deps(
+        session=g.db_session, settings=ext["settings"], clock=ext["clock"], cipher=ext["cipher"]
+    )
 
 
 def commit() -> None:

@@ -13,7 +13,9 @@ from core.errors import SceauError
 log = logging.getLogger("sceau.web")
 
 
-def envelope(status: int, code: str, message: str, problems: list[dict[str, Any]] | None = None) -> Response:
+def envelope(
+    status: int, code: str, message: str, problems: list[dict[str, Any]] | None = None
+) -> Response:
     """The error body of every API: {"error": {"code", "message", "problems"}}."""
     response = jsonify({"error": {"code": code, "message": message, "problems": problems or []}})
     response.status_code = status

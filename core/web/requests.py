@@ -16,11 +16,15 @@ def json_body() -> Any:
     limits = settings()
     mimetype = request.mimetype or ""
     if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise InputError("the body must be JSON (Content-Type: application/json)", code="unsupported_media_type")
+        raise InputError(
+            "the body must be JSON (Content-Type: application/json)", code="unsupported_media_type"
+        )
     raw = request.get_data(cache=False)
     if not raw:
         raise InputError("the request has no body", code="empty_body")
-    return parse_untrusted_json(raw, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth)
+    return parse_untrusted_json(
+        raw, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
+    )
 
 
 def json_object() -> dict[str, Any]:
@@ -41,6 +45,13 @@ def bearer_token() -> str | None:
 def wants_html() -> bool:
     """True when the client prefers a page to data (content negotiation of public URLs)."""
     best = request.accept_mimetypes.best_match(
-        ["text/html", "application/vc+ld+json", "application/ld+json", "application/json", "text/plain", "application/jwt"]
+        [
+            "text/html",
+            "application/vc+ld+json",
+            "application/ld+json",
+            "application/json",
+            "text/plain",
+            "application/jwt",
+        ]
     )
     return best == "text/html"

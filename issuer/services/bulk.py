@@ -67,7 +67,9 @@ def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, row) for each data row of a CSV text with a header line."""
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or "email" not in reader.fieldnames:
-        raise SceauError("the CSV file needs a header line with at least an 'email' column", code="invalid_csv")
+        raise SceauError(
+            "the CSV file needs a header line with at least an 'email' column", code="invalid_csv"
+        )
     for row in reader:
         yield reader.line_num, row
 
@@ -78,7 +80,7 @@ def issue_rows(
     issue_one: Callable[[dict[str, Any], str], bool],
     on_row: Callable[[], None] = lambda: None,
 ) -> BulkReport:
-    """Issue each row with ``issue_one(payload, key) -> replayed``; a failing row is recorded, not fatal."""
+    """Issue each row with ``issue_one(payload, key) -> replayed``; a bad row does not stop it."""
     report = BulkReport()
     for line, row in rows:
         payload = row_to_request(row, program)
@@ -89,6 +91,8 @@ def issue_rows(
                 report.issued += 1
         except SceauError as error:
             reasons = [f"{p['path']}: {p['message']}" for p in error.problems] or [error.message]
-            report.failed.append({"line": line, "email": payload["recipient"]["email"], "reason": "; ".join(reasons)})
+            report.failed.append(
+                {"line": line, "email": payload["recipient"]["email"], "reason": "; ".join(reasons)}
+            )
         on_row()
     return report

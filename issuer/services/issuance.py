@@ -14,7 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit.log import append as audit
 from core.clock import isoformat_z
-from core.credentials.builder import Recipient, achievement_document, build_credential, inline_achievement_id
+from core.credentials.builder import (
+    Recipient,
+    achievement_document,
+    build_credential,
+    inline_achievement_id,
+)
 from core.credentials.proofs import sign_credential
 from core.credentials.schema import schema_problems
 from core.credentials.untrusted import find_control_characters
@@ -44,23 +49,41 @@ def credential_url(base_url: str, credential_id: str) -> str:
 
 def request_fingerprint(payload: Any) -> str:
     """SHA-256 of the canonical JSON request, to compare retries under one Idempotency-Key."""
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
 
 
 def _parse_instant(value: str, path: str) -> datetime:
     try:
         instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise InputError("not a date-time", code="invalid_request", problems=[{"path": path, "message": "expected an RFC 3339 date-time"}]) from None
+        raise InputError(
+            "not a date-time",
+            code="invalid_request",
+            problems=[{"path": path, "message": "expected an RFC 3339 date-time"}],
+        ) from None
     if instant.tzinfo is None:
-        raise InputError("date-time without time zone", code="invalid_request", problems=[{"path": path, "message": "add Z or an offset"}])
+        raise InputError(
+            "date-time without time zone",
+            code="invalid_request",
+            problems=[{"path": path, "message": "add Z or an offset"}],
+        )
     return instant.astimezone(UTC).replace(microsecond=0)
 
 
 def signer(keys: SigningKeys, created: str, max_work: int):  # type: ignore[no-untyped-def]
     """A function signing an unsigned document with the organization's proof key."""
+
     def sign(unsigned: dict[str, Any]) -> dict[str, Any]:
-        return sign_credential(unsigned, private_key=keys.ed25519, verification_method=keys.proof_method, created=created, max_work=max_work)
+        return sign_credential(
+            unsigned,
+            private_key=keys.ed25519,
+            verification_method=keys.proof_method,
+            created=created,
+            max_work=max_work,
+        )
+
     return sign
 
 
@@ -90,11 +113,16 @@ def issue_credential(
     fingerprint = request_fingerprint(payload)
     if idempotency_key is not None:
         earlier = deps.session.scalar(
-            select(Credential).where(Credential.organization_id == org.id, Credential.idempotency_key == idempotency_key)
+            select(Credential).where(
+                Credential.organization_id == org.id, Credential.idempotency_key == idempotency_key
+            )
         )
         if earlier is not None:
             if earlier.request_hash != fingerprint:
-                raise Conflict("this Idempotency-Key was used for another request", code="idempotency_key_reused")
+                raise Conflict(
+                    "this Idempotency-Key was used for another request",
+                    code="idempotency_key_reused",
+                )
             return Issued(earlier, replayed=True)
 
     settings, now = deps.settings, deps.clock.now()
@@ -105,14 +133,24 @@ def issue_credential(
         achievement = program_achievement(deps, org, program)
     else:
         check_definition(payload["achievement"])
-        achievement = achievement_document(inline_achievement_id(payload["achievement"]), payload["achievement"])
+        achievement = achievement_document(
+            inline_achievement_id(payload["achievement"]), payload["achievement"]
+        )
 
-    valid_from = _parse_instant(payload["validFrom"], "validFrom") if "validFrom" in payload else now
-    valid_until = _parse_instant(payload["validUntil"], "validUntil") if "validUntil" in payload else None
+    valid_from = (
+        _parse_instant(payload["validFrom"], "validFrom") if "validFrom" in payload else now
+    )
+    valid_until = (
+        _parse_instant(payload["validUntil"], "validUntil") if "validUntil" in payload else None
+    )
     if valid_until is None and program is not None and program.validity_days:
         valid_until = valid_from + timedelta(days=program.validity_days)
     if valid_until is not None and valid_until <= valid_from:
-        raise InputError("validUntil must be after validFrom", code="invalid_request", problems=[{"path": "validUntil", "message": "must be after validFrom"}])
+        raise InputError(
+            "validUntil must be after validFrom",
+            code="invalid_request",
+            problems=[{"path": "validUntil", "message": "must be after validFrom"}],
+        )
 
     status_list, index = allocate_index(deps.session, org, credential_id, settings, now)
     url = list_url(settings, org.slug, status_list.number)
@@ -121,7 +159,9 @@ def issue_credential(
         credential_url=credential_url(settings.base_url, credential_id),
         issuer=issuer_profile(settings, org),
         achievement=achievement,
-        recipient=Recipient(recipient["email"], recipient.get("name"), recipient.get("showName", True)),
+        recipient=Recipient(
+            recipient["email"], recipient.get("name"), recipient.get("showName", True)
+        ),
         valid_from=valid_from,
         valid_until=valid_until,
         awarded=now,
@@ -131,7 +171,11 @@ def issue_credential(
     )
     problems = schema_problems(unsigned)
     if problems:
-        raise InputError("the credential would not be a valid Open Badge", code="invalid_credential", problems=problems)
+        raise InputError(
+            "the credential would not be a valid Open Badge",
+            code="invalid_credential",
+            problems=problems,
+        )
 
     keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
     sign = signer(keys, isoformat_z(now), settings.canonicalization_max_work)
@@ -157,11 +201,26 @@ def issue_credential(
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
     )
-    try:
-        with deps.session.begin_nested():
-            deps.session.add(row)
-            deps.session.flush()
-    except IntegrityError:
-        raise Conflict("a request with this Idempotency-Key is already being processed; retry", code="idempotency_in_progress") from None
-    audit(deps.session, actor=actor, action="credential.issue", subject=credential_id, organization=org.slug, now=now)
+    if idempotency_key is None:
+        deps.session.add(row)
+        deps.session.flush()
+    else:
+        # A concurrent request with the same key may have stored its credential first.
+        try:
+            with deps.session.begin_nested():
+                deps.session.add(row)
+                deps.session.flush()
+        except IntegrityError:
+            raise Conflict(
+                "a request with this Idempotency-Key is already being processed; retry",
+                code="idempotency_in_progress",
+            ) from None
+    audit(
+        deps.session,
+        actor=actor,
+        action="credential.issue",
+        subject=credential_id,
+        organization=org.slug,
+        now=now,
+    )
     return Issued(row)

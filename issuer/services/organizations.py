@@ -58,7 +58,9 @@ def authenticate(deps: Deps, bearer: str | None) -> Organization:
     if not bearer or not bearer.startswith(KEY_PREFIX):
         raise AuthenticationError("a valid API key is required (Authorization: Bearer <key>)")
     prefix = bearer[len(KEY_PREFIX) :].split("_", 1)[0]
-    row = deps.session.scalar(select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)))
+    row = deps.session.scalar(
+        select(ApiKey).where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))
+    )
     if row is None or not hmac.compare_digest(row.key_hash, _hash_key(bearer)):
         raise AuthenticationError("a valid API key is required (Authorization: Bearer <key>)")
     return row.organization
@@ -69,7 +71,9 @@ def create_organization(
 ) -> CreatedOrganization:
     """A new certification body with its keys, a first status list and one API key."""
     if not SLUG.match(slug):
-        raise InputError("the slug must be lowercase letters, digits and hyphens (1-64)", code="invalid_slug")
+        raise InputError(
+            "the slug must be lowercase letters, digits and hyphens (1-64)", code="invalid_slug"
+        )
     if not name.strip():
         raise InputError("the name must not be empty", code="invalid_name")
     if url is not None and not re.match(r"^https?://\S+$", url):
@@ -83,7 +87,14 @@ def create_organization(
     create_keys(deps.session, org, deps.cipher, now)
     current_list(deps.session, org, deps.settings.status_list_size, now)
     api_key = issue_api_key(deps, org)
-    audit(deps.session, actor=actor, action="organization.create", subject=slug, organization=slug, now=now)
+    audit(
+        deps.session,
+        actor=actor,
+        action="organization.create",
+        subject=slug,
+        organization=slug,
+        now=now,
+    )
     return CreatedOrganization(org, org_did(deps.settings, slug), api_key)
 
 
@@ -95,5 +106,13 @@ def rotate_keys(deps: Deps, slug: str, actor: str = "cli") -> list[str]:
     now = deps.clock.now()
     rows = create_keys(deps.session, org, deps.cipher, now)
     kids = [row.kid for row in rows]
-    audit(deps.session, actor=actor, action="keys.rotate", subject=slug, organization=slug, now=now, data={"kids": kids})
+    audit(
+        deps.session,
+        actor=actor,
+        action="keys.rotate",
+        subject=slug,
+        organization=slug,
+        now=now,
+        data={"kids": kids},
+    )
     return kids

@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from core.audit.log import append as audit
-from core.credentials.builder import achievement_document
+from core.credentials.builder import CONTEXTS, achievement_document
 from core.credentials.jsonld import canonical_nquads
-from core.credentials.builder import CONTEXTS
 from core.credentials.untrusted import find_control_characters
 from core.db.models import Organization, Program
 from core.deps import Deps
@@ -29,9 +28,14 @@ def check_definition(definition: dict[str, Any], path: str = "achievement") -> N
         raise InputError(
             "text fields may not contain control characters",
             code="control_characters",
-            problems=[{"path": f"{path}.{p}".rstrip("."), "message": "control character"} for p in bad],
+            problems=[
+                {"path": f"{path}.{p}".rstrip("."), "message": "control character"} for p in bad
+            ],
         )
-    probe = {"@context": list(CONTEXTS), **achievement_document("urn:uuid:00000000-0000-0000-0000-000000000000", definition)}
+    probe = {
+        "@context": list(CONTEXTS),
+        **achievement_document("urn:uuid:00000000-0000-0000-0000-000000000000", definition),
+    }
     canonical_nquads(probe, strict=True)
 
 
@@ -39,7 +43,11 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
     """Validate and store a program; its code is unique within the organization."""
     validate_payload("achievement", payload)
     if "code" not in payload:
-        raise InputError("a program needs a code", code="invalid_request", problems=[{"path": "code", "message": "required"}])
+        raise InputError(
+            "a program needs a code",
+            code="invalid_request",
+            problems=[{"path": "code", "message": "required"}],
+        )
     check_definition(payload, path="")
     if find_program(deps, org, payload["code"]) is not None:
         raise Conflict(f"program {payload['code']!r} already exists", code="program_exists")
@@ -55,13 +63,22 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
     )
     deps.session.add(program)
     deps.session.flush()
-    audit(deps.session, actor=actor, action="program.create", subject=f"{org.slug}/{program.code}", organization=org.slug, now=now)
+    audit(
+        deps.session,
+        actor=actor,
+        action="program.create",
+        subject=f"{org.slug}/{program.code}",
+        organization=org.slug,
+        now=now,
+    )
     return program
 
 
 def find_program(deps: Deps, org: Organization, code: str) -> Program | None:
     """The organization's program with this code."""
-    return deps.session.scalar(select(Program).where(Program.organization_id == org.id, Program.code == code))
+    return deps.session.scalar(
+        select(Program).where(Program.organization_id == org.id, Program.code == code)
+    )
 
 
 def get_program(deps: Deps, org: Organization, code: str) -> Program:
@@ -74,4 +91,6 @@ def get_program(deps: Deps, org: Organization, code: str) -> Program:
 
 def program_achievement(deps: Deps, org: Organization, program: Program) -> dict[str, Any]:
     """The OB Achievement of a program."""
-    return achievement_document(achievement_url(deps.settings.base_url, org.slug, program.code), program.definition)
+    return achievement_document(
+        achievement_url(deps.settings.base_url, org.slug, program.code), program.definition
+    )

@@ -19,18 +19,26 @@ from issuer.services.issuance import signer
 def find_credential(deps: Deps, org: Organization, credential_id: str) -> Credential:
     """The organization's credential with this UUID, or NotFound."""
     row = deps.session.scalar(
-        select(Credential).where(Credential.id == credential_id, Credential.organization_id == org.id)
+        select(Credential).where(
+            Credential.id == credential_id, Credential.organization_id == org.id
+        )
     )
     if row is None:
         raise NotFound(f"no credential {credential_id} in {org.slug}", code="unknown_credential")
     return row
 
 
-def revoke_credential(deps: Deps, org: Organization, credential_id: str, reason: str, *, actor: str) -> Credential:
+def revoke_credential(
+    deps: Deps, org: Organization, credential_id: str, reason: str, *, actor: str
+) -> Credential:
     """Revoke; the status list is re-signed now, so verifiers see it after one cache period."""
     reason = reason.strip()
     if not reason or find_control_characters(reason):
-        raise InputError("a revocation needs a reason in plain text", code="invalid_reason", problems=[{"path": "reason", "message": "required, no control characters"}])
+        raise InputError(
+            "a revocation needs a reason in plain text",
+            code="invalid_reason",
+            problems=[{"path": "reason", "message": "required, no control characters"}],
+        )
     row = find_credential(deps, org, credential_id)
     status_list = lock_list(deps.session, row.status_list_id)
     deps.session.refresh(row)
@@ -43,5 +51,13 @@ def revoke_credential(deps: Deps, org: Organization, credential_id: str, reason:
     keys = open_signing_keys(deps.session, org, org_did(deps.settings, org.slug), deps.cipher)
     sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
     publish_list(deps.session, deps.settings, org, status_list, keys.did, sign, now)
-    audit(deps.session, actor=actor, action="credential.revoke", subject=credential_id, organization=org.slug, now=now, data={"reason": reason})
+    audit(
+        deps.session,
+        actor=actor,
+        action="credential.revoke",
+        subject=credential_id,
+        organization=org.slug,
+        now=now,
+        data={"reason": reason},
+    )
     return row

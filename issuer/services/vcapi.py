@@ -24,10 +24,17 @@ def _problems(credential: Any, did: str) -> list[dict[str, str]]:
     problems = []
     contexts = credential.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] != VC_V2:
-        problems.append({"path": "credential.@context", "message": f"must be an array starting with {VC_V2}"})
+        problems.append(
+            {"path": "credential.@context", "message": f"must be an array starting with {VC_V2}"}
+        )
     types = credential.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
-        problems.append({"path": "credential.type", "message": "must be an array containing VerifiableCredential"})
+        problems.append(
+            {
+                "path": "credential.type",
+                "message": "must be an array containing VerifiableCredential",
+            }
+        )
     issuer = credential.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if issuer_id != did:
@@ -37,8 +44,15 @@ def _problems(credential: Any, did: str) -> list[dict[str, str]]:
         problems.append({"path": "credential.credentialSubject", "message": "required object"})
     if "proof" in credential:
         problems.append({"path": "credential.proof", "message": "must not be present"})
-    if isinstance(types, list) and ("OpenBadgeCredential" in types or "AchievementCredential" in types) and not problems:
-        problems.extend({"path": f"credential.{p['path']}", "message": p["message"]} for p in schema_problems(credential))
+    if (
+        isinstance(types, list)
+        and ("OpenBadgeCredential" in types or "AchievementCredential" in types)
+        and not problems
+    ):
+        problems.extend(
+            {"path": f"credential.{p['path']}", "message": p["message"]}
+            for p in schema_problems(credential)
+        )
     for path in find_control_characters(credential):
         problems.append({"path": f"credential.{path}", "message": "control character"})
     return problems
@@ -53,7 +67,9 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
     if not isinstance(options, dict):
         problems.append({"path": "options", "message": "must be an object"})
     if problems:
-        raise InputError("the credential cannot be issued", code="invalid_credential", problems=problems)
+        raise InputError(
+            "the credential cannot be issued", code="invalid_credential", problems=problems
+        )
     now = deps.clock.now()
     keys = open_signing_keys(deps.session, org, did, deps.cipher)
     sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
@@ -61,5 +77,12 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
         signed = sign(credential)  # type: ignore[arg-type]
     except CredentialError as error:  # the VC API answers 400 to every unusable credential
         raise InputError(error.message, code=error.code, problems=error.problems) from None
-    audit(deps.session, actor=f"api:{org.slug}", action="credential.sign", subject=str(credential.get("id", "")), organization=org.slug, now=now)  # type: ignore[union-attr]
+    audit(
+        deps.session,
+        actor=f"api:{org.slug}",
+        action="credential.sign",
+        subject=str(credential.get("id", "")),
+        organization=org.slug,
+        now=now,
+    )  # type: ignore[union-attr]
     return signed

@@ -32,7 +32,11 @@ def issue() -> Response:
     issued = issue_credential(d, org, json_body(), actor=f"api:{org.slug}", idempotency_key=key)
     commit()
     row = issued.credential
-    body = {"id": credential_url(d.settings.base_url, row.id), "credential": row.document, "jwt": row.jwt}
+    body = {
+        "id": credential_url(d.settings.base_url, row.id),
+        "credential": row.document,
+        "jwt": row.jwt,
+    }
     response = _created(body, 200 if issued.replayed else 201)
     if issued.replayed:
         response.headers["Idempotent-Replayed"] = "true"
@@ -46,11 +50,21 @@ def revoke(credential_id: Any) -> Response:
     body = json_object()
     reason = body.get("reason")
     if not isinstance(reason, str):
-        raise InputError("a reason is required", code="invalid_request", problems=[{"path": "reason", "message": "required string"}])
+        raise InputError(
+            "a reason is required",
+            code="invalid_request",
+            problems=[{"path": "reason", "message": "required string"}],
+        )
     row = revoke_credential(d, org, str(credential_id), reason, actor=f"api:{org.slug}")
     commit()
-    return jsonify({"id": credential_url(d.settings.base_url, row.id), "revoked": True,
-                    "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None, "reason": row.revocation_reason})
+    return jsonify(
+        {
+            "id": credential_url(d.settings.base_url, row.id),
+            "revoked": True,
+            "revokedAt": row.revoked_at.isoformat() if row.revoked_at else None,
+            "reason": row.revocation_reason,
+        }
+    )
 
 
 @bp.post("/api/v1/programs")

@@ -1,4 +1,4 @@
-"""Public identity resources of the organizations: DID documents, profiles, achievements, status lists."""
+"""Public resources of the organizations: DID documents, profiles, achievements, status lists."""
 
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def profile(slug: str) -> Response | str:
     org = find_org(d.session, slug) or abort(404)
     document = {"@context": [VC_V2, OB_V3], **issuer_profile(d.settings, org)}
     if wants_html():
-        return render_template("issuer/profile.html", org=org, profile=document, did=org_did(d.settings, slug))
+        return render_template(
+            "issuer/profile.html", org=org, profile=document, did=org_did(d.settings, slug)
+        )
     return _json(document, "application/ld+json", 300)
 
 
@@ -63,6 +65,8 @@ def status_list(slug: str, number: int) -> Response:
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = _json(row.signed_credential, "application/vc+ld+json", d.settings.status_cache_seconds)
+        response = _json(
+            row.signed_credential, "application/vc+ld+json", d.settings.status_cache_seconds
+        )
     response.set_etag(etag)
     return public_resource(response, d.settings.status_cache_seconds)

@@ -21,14 +21,18 @@ from core.errors import InputError
 B58_VECTORS = [
     (b"", ""),
     (b"Hello World!", "2NEpo7TZRRrLZSi2U"),
-    (b"The quick brown fox jumps over the lazy dog.",
-     "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z"),
+    (
+        b"The quick brown fox jumps over the lazy dog.",
+        "USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z",
+    ),
     (bytes.fromhex("0000287fb4cd"), "11233QC4"),
     (b"\0", "1"),
     (bytes.fromhex("61"), "2g"),
     (bytes.fromhex("626262"), "a3gV"),
-    (bytes.fromhex("00eb15231dfceb60925886b67d065299925915aeb172c06647"),
-     "1NS17iag9jJgTHD1VXjvLCEnZuQ3rJDE9L"),
+    (
+        bytes.fromhex("00eb15231dfceb60925886b67d065299925915aeb172c06647"),
+        "1NS17iag9jJgTHD1VXjvLCEnZuQ3rJDE9L",
+    ),
 ]
 
 

@@ -18,7 +18,9 @@ pytestmark = pytest.mark.interop
 
 RunNode = Callable[..., dict[str, Any]]  # the run_node fixture of conftest.py
 INTEROP_DIR = Path(__file__).resolve().parent
-OB_VECTOR = Path(__file__).resolve().parents[1] / "vectors" / "ob-v3p0" / "linked-data-proof-vector.json"
+OB_VECTOR = (
+    Path(__file__).resolve().parents[1] / "vectors" / "ob-v3p0" / "linked-data-proof-vector.json"
+)
 # did:key of the fixed test seed in js/issue.mjs (FIXED_SEED_HEX).
 FIXED_DID_KEY = "did:key:z6MkqF7zGNTJDATy6RUewzTemniPZxf2GySUUyQkxTjdToS1"
 FIXED_CREATED = "2024-02-03T04:05:06Z"

@@ -35,25 +35,39 @@ def test_reference_stack_verifies_sceau_credentials_and_sees_revocation(
 
     tampered = copy.deepcopy(issued["credential"])
     tampered["credentialSubject"]["achievement"]["name"] = "Welding, level 3"
-    bad = run_node("verify.mjs", _write(tmp_path / "tampered.json", tampered), "--base", live_server)
+    bad = run_node(
+        "verify.mjs", _write(tmp_path / "tampered.json", tampered), "--base", live_server
+    )
     assert bad["verified"] is False
 
     uuid = issued["id"].rsplit("/", 1)[1]
-    assert client.post(f"/api/v1/credentials/{uuid}/revoke", json={"reason": "exam fraud"}, headers=acme.auth).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/credentials/{uuid}/revoke", json={"reason": "exam fraud"}, headers=acme.auth
+        ).status_code
+        == 200
+    )
     after = run_node("verify.mjs", path, "--base", live_server)
     # vc.js keeps "verified" for the proof and reports the status apart.
     assert after["statusResult"]["revoked"] is True, after
     ours = client.post("/api/v1/verify", json={"credential": issued["credential"]}).json
-    assert ours["verified"] is False and {s["id"]: s["code"] for s in ours["steps"]}["status"] == "revoked"
+    assert (
+        ours["verified"] is False
+        and {s["id"]: s["code"] for s in ours["steps"]}["status"] == "revoked"
+    )
 
 
-def test_reference_stack_verifies_after_key_rotation(client, acme, ada_request, live_server, run_node, runtime, tmp_path) -> None:
+def test_reference_stack_verifies_after_key_rotation(
+    client, acme, ada_request, live_server, run_node, runtime, tmp_path
+) -> None:
     from issuer.services.organizations import rotate_keys
 
     issued = _issue(client, acme, ada_request)
     with runtime.unit() as deps:
         rotate_keys(deps, acme.slug)
-    out = run_node("verify.mjs", _write(tmp_path / "old.json", issued["credential"]), "--base", live_server)
+    out = run_node(
+        "verify.mjs", _write(tmp_path / "old.json", issued["credential"]), "--base", live_server
+    )
     assert out["verified"] is True, out
 
 
@@ -71,7 +85,9 @@ def test_sceau_verifies_reference_credentials(client, run_node) -> None:
     assert {s["id"]: s["code"] for s in report["steps"]}["proof"] == "invalid_signature"
 
 
-def test_vc_jwt_verifies_with_independent_jose_libraries(client, acme, ada_request, live_server, run_node, tmp_path) -> None:
+def test_vc_jwt_verifies_with_independent_jose_libraries(
+    client, acme, ada_request, live_server, run_node, tmp_path
+) -> None:
     issued = _issue(client, acme, ada_request)
     token = issued["jwt"]
     did_document = client.get("/issuers/acme/did.json").json
@@ -87,4 +103,7 @@ def test_vc_jwt_verifies_with_independent_jose_libraries(client, acme, ada_reque
     verifier.verify(jwk.JWK(**method["publicKeyJwk"]), alg="ES256")
     assert json.loads(verifier.payload)["nbf"] > 0
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
-    assert run_node("jwt_verify.mjs", forged, _write(tmp_path / "did2.json", did_document))["verified"] is False
+    assert (
+        run_node("jwt_verify.mjs", forged, _write(tmp_path / "did2.json", did_document))["verified"]
+        is False
+    )

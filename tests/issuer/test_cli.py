@@ -26,7 +26,7 @@ def sceau(settings, monkeypatch):
 
 
 def _json_tail(output: str) -> dict:
-    return json.loads(output[output.index("{"):])
+    return json.loads(output[output.index("{") :])
 
 
 def test_org_create_prints_slug_did_and_key(sceau, settings) -> None:
@@ -43,8 +43,17 @@ def test_org_create_prints_slug_did_and_key(sceau, settings) -> None:
 def test_csv_issue_reports_bad_rows_and_is_idempotent(sceau, tmp_path: Path, client) -> None:
     assert sceau("org", "create", "--slug", "acme", "--name", "Acme").exit_code == 0
     program = tmp_path / "program.json"
-    program.write_text(json.dumps({"code": "WLD-1", "name": "Welding", "description": "Arc welding.",
-                                   "criteria": "12/20 or more.", "achievementType": "Certification"}))
+    program.write_text(
+        json.dumps(
+            {
+                "code": "WLD-1",
+                "name": "Welding",
+                "description": "Arc welding.",
+                "criteria": "12/20 or more.",
+                "achievementType": "Certification",
+            }
+        )
+    )
     assert sceau("program", "create", "--org", "acme", "--file", str(program)).exit_code == 0
     rows = tmp_path / "session.csv"
     rows.write_text(
@@ -56,18 +65,34 @@ def test_csv_issue_reports_bad_rows_and_is_idempotent(sceau, tmp_path: Path, cli
     first = sceau("issue", "--org", "acme", "--csv", str(rows), "--program", "WLD-1")
     assert first.exit_code == 1
     assert "line 3" in first.stderr and "recipient.email" in first.stderr
-    assert _json_tail(first.stdout) == {"issued": 2, "skipped": 0, "failed": [
-        {"line": 3, "email": "not-an-email", "reason": _json_tail(first.stdout)["failed"][0]["reason"]}]}
+    assert _json_tail(first.stdout) == {
+        "issued": 2,
+        "skipped": 0,
+        "failed": [
+            {
+                "line": 3,
+                "email": "not-an-email",
+                "reason": _json_tail(first.stdout)["failed"][0]["reason"],
+            }
+        ],
+    }
     second = sceau("issue", "--org", "acme", "--csv", str(rows), "--program", "WLD-1")
     assert _json_tail(second.stdout)["issued"] == 0 and _json_tail(second.stdout)["skipped"] == 2
     unknown = sceau("issue", "--org", "acme", "--csv", str(rows), "--program", "NOPE")
-    assert _json_tail(unknown.stdout)["issued"] == 0 and len(_json_tail(unknown.stdout)["failed"]) == 3
+    assert (
+        _json_tail(unknown.stdout)["issued"] == 0 and len(_json_tail(unknown.stdout)["failed"]) == 3
+    )
 
 
 def test_revoke_and_verify_commands(sceau, tmp_path: Path, client) -> None:
     key = json.loads(sceau("org", "create", "--slug", "acme", "--name", "Acme").stdout)["api_key"]
-    body = {"recipient": {"email": "a@example.org"}, "achievement": {"name": "X", "description": "Y", "criteria": "Z"}}
-    issued = client.post("/api/v1/credentials", json=body, headers={"Authorization": f"Bearer {key}"}).json
+    body = {
+        "recipient": {"email": "a@example.org"},
+        "achievement": {"name": "X", "description": "Y", "criteria": "Z"},
+    }
+    issued = client.post(
+        "/api/v1/credentials", json=body, headers={"Authorization": f"Bearer {key}"}
+    ).json
     credential_file = tmp_path / "credential.json"
     credential_file.write_text(json.dumps(issued["credential"]))
     jwt_file = tmp_path / "credential.jwt"

@@ -29,10 +29,15 @@ def _worker(settings: Settings, slug: str, queue: Any) -> None:
     for i in range(PER_WORKER):
         with runtime.unit() as deps:
             org = find_org(deps.session, slug)
-            issue_credential(deps, org, {
-                "recipient": {"email": f"w{os.getpid()}-{i}@example.org"},
-                "achievement": {"name": "X", "description": "Y", "criteria": "Z"},
-            }, actor="test")
+            issue_credential(
+                deps,
+                org,
+                {
+                    "recipient": {"email": f"w{os.getpid()}-{i}@example.org"},
+                    "achievement": {"name": "X", "description": "Y", "criteria": "Z"},
+                },
+                actor="test",
+            )
         done += 1
     runtime.engine.dispose()
     queue.put(done)
@@ -41,7 +46,9 @@ def _worker(settings: Settings, slug: str, queue: Any) -> None:
 def test_concurrent_issuers_get_distinct_indexes(settings, acme, runtime) -> None:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    processes = [context.Process(target=_worker, args=(settings, acme.slug, queue)) for _ in range(WORKERS)]
+    processes = [
+        context.Process(target=_worker, args=(settings, acme.slug, queue)) for _ in range(WORKERS)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -49,7 +56,9 @@ def test_concurrent_issuers_get_distinct_indexes(settings, acme, runtime) -> Non
         assert process.exitcode == 0
     assert sum(queue.get(timeout=5) for _ in processes) == PER_WORKER * WORKERS
     with runtime.unit() as deps:
-        rows = list(deps.session.execute(select(Credential.status_list_id, Credential.status_index)))
+        rows = list(
+            deps.session.execute(select(Credential.status_list_id, Credential.status_index))
+        )
     assert len(rows) == PER_WORKER * WORKERS
     assert len(set(rows)) == len(rows)
     # 45 credentials in 64 slots: lists fill up and a second list is opened without duplicates.

@@ -28,7 +28,11 @@ def test_issue_returns_signed_credential_and_jwt(client, acme, ada_request, sett
     assert re.fullmatch(rf"{settings.base_url}/c/{UUID}", body["id"])
     credential = body["credential"]
     assert credential["id"] == body["id"]
-    assert credential["issuer"]["id"] == acme.did == f"did:web:127.0.0.1%3A{settings.base_url.rsplit(':', 1)[1]}:issuers:acme"
+    assert (
+        credential["issuer"]["id"]
+        == acme.did
+        == f"did:web:127.0.0.1%3A{settings.base_url.rsplit(':', 1)[1]}:issuers:acme"
+    )
     assert credential["issuer"]["type"] == ["Profile"]
     proof = credential["proof"][0]
     assert proof["cryptosuite"] == "eddsa-rdfc-2022" and proof["proofValue"].startswith("z")
@@ -46,10 +50,16 @@ def test_issue_returns_signed_credential_and_jwt(client, acme, ada_request, sett
 
 def test_every_issued_credential_validates_against_the_ob_schema(client, acme, ada_request) -> None:
     schema = json.loads(Path("schemas/ob_v3p0_achievementcredential_schema.json").read_text())
-    ada_request["evidence"] = [{"name": "Practical test report", "narrative": "Weld seams inspected."}]
-    ada_request["achievement"]["alignments"] = [{"targetName": "RNCP 1234", "targetUrl": "https://www.francecompetences.fr/"}]
+    ada_request["evidence"] = [
+        {"name": "Practical test report", "narrative": "Weld seams inspected."}
+    ]
+    ada_request["achievement"]["alignments"] = [
+        {"targetName": "RNCP 1234", "targetUrl": "https://www.francecompetences.fr/"}
+    ]
     ada_request["validUntil"] = "2030-01-01T00:00:00Z"
-    credential = client.post("/api/v1/credentials", json=ada_request, headers=acme.auth).json["credential"]
+    credential = client.post("/api/v1/credentials", json=ada_request, headers=acme.auth).json[
+        "credential"
+    ]
     jsonschema.Draft201909Validator(schema).validate(credential)
 
 
@@ -59,7 +69,10 @@ def test_idempotency_key_returns_the_same_credential(client, acme, ada_request, 
     second = client.post("/api/v1/credentials", json=ada_request, headers=headers)
     assert first.status_code == 201 and second.status_code == 200
     assert second.headers["Idempotent-Replayed"] == "true"
-    assert first.json["id"] == second.json["id"] and first.json["credential"] == second.json["credential"]
+    assert (
+        first.json["id"] == second.json["id"]
+        and first.json["credential"] == second.json["credential"]
+    )
     assert _count(runtime) == 1
     ada_request["recipient"]["name"] = "Someone Else"
     third = client.post("/api/v1/credentials", json=ada_request, headers=headers)
@@ -68,7 +81,9 @@ def test_idempotency_key_returns_the_same_credential(client, acme, ada_request, 
 
 
 def _post_raw(client, acme, data: bytes | str, content_type: str = "application/json"):
-    return client.post("/api/v1/credentials", data=data, headers={**acme.auth, "Content-Type": content_type})
+    return client.post(
+        "/api/v1/credentials", data=data, headers={**acme.auth, "Content-Type": content_type}
+    )
 
 
 def test_bad_inputs_get_4xx_and_write_nothing(client, acme, ada_request, runtime) -> None:
@@ -76,24 +91,66 @@ def test_bad_inputs_get_4xx_and_write_nothing(client, acme, ada_request, runtime
     cases.append((_post_raw(client, acme, b'{"recipient": '), 400, "malformed_json"))
     missing = dict(ada_request)
     del missing["recipient"]
-    cases.append((client.post("/api/v1/credentials", json=missing, headers=acme.auth), 400, "invalid_request"))
+    cases.append(
+        (
+            client.post("/api/v1/credentials", json=missing, headers=acme.auth),
+            400,
+            "invalid_request",
+        )
+    )
     wrong = json.loads(json.dumps(ada_request))
     wrong["recipient"]["email"] = "not-an-email"
-    cases.append((client.post("/api/v1/credentials", json=wrong, headers=acme.auth), 400, "invalid_request"))
+    cases.append(
+        (client.post("/api/v1/credentials", json=wrong, headers=acme.auth), 400, "invalid_request")
+    )
     unknown = {**ada_request, "achievement": {"code": "NOPE"}}
-    cases.append((client.post("/api/v1/credentials", json=unknown, headers=acme.auth), 404, "unknown_program"))
+    cases.append(
+        (
+            client.post("/api/v1/credentials", json=unknown, headers=acme.auth),
+            404,
+            "unknown_program",
+        )
+    )
     control = json.loads(json.dumps(ada_request))
     control["recipient"]["name"] = "Ada\x07Lovelace"
-    cases.append((client.post("/api/v1/credentials", json=control, headers=acme.auth), 400, "control_characters"))
+    cases.append(
+        (
+            client.post("/api/v1/credentials", json=control, headers=acme.auth),
+            400,
+            "control_characters",
+        )
+    )
     undefined = json.loads(json.dumps(ada_request))
     undefined["achievement"]["favouriteColour"] = "blue"
-    cases.append((client.post("/api/v1/credentials", json=undefined, headers=acme.auth), 422, "undefined_term"))
-    cases.append((client.post("/api/v1/credentials", json=ada_request, headers={"Authorization": "Bearer sceau_nope_x"}), 401, "unauthenticated"))
+    cases.append(
+        (
+            client.post("/api/v1/credentials", json=undefined, headers=acme.auth),
+            422,
+            "undefined_term",
+        )
+    )
+    cases.append(
+        (
+            client.post(
+                "/api/v1/credentials",
+                json=ada_request,
+                headers={"Authorization": "Bearer sceau_nope_x"},
+            ),
+            401,
+            "unauthenticated",
+        )
+    )
     cases.append((client.post("/api/v1/credentials", json=ada_request), 401, "unauthenticated"))
     big = json.loads(json.dumps(ada_request))
     big["achievement"]["description"] = "x" * (1024 * 1024 + 10)
     cases.append((client.post("/api/v1/credentials", json=big, headers=acme.auth), 413, ""))
-    cases.append((_post_raw(client, acme, "recipient=ada", "application/x-www-form-urlencoded"), 400, "unsupported_media_type"))
+    cases.append(
+        (
+            _post_raw(client, acme, "recipient=ada", "application/x-www-form-urlencoded"),
+            400,
+            "unsupported_media_type",
+        )
+    )
     for response, status, code in cases:
         assert response.status_code == status, (status, code, response.json)
         error = response.json["error"]
@@ -104,7 +161,11 @@ def test_bad_inputs_get_4xx_and_write_nothing(client, acme, ada_request, runtime
 
 
 def test_errors_name_each_problem(client, acme) -> None:
-    body = {"recipient": {"email": "bad"}, "achievement": {"name": "x"}, "results": [{"value": "1"}]}
+    body = {
+        "recipient": {"email": "bad"},
+        "achievement": {"name": "x"},
+        "results": [{"value": "1"}],
+    }
     response = client.post("/api/v1/credentials", json=body, headers=acme.auth)
     assert response.status_code == 400
     paths = {p["path"] for p in response.json["error"]["problems"]}
@@ -121,5 +182,7 @@ def test_api_key_of_another_org_cannot_revoke(client, acme, create_org, ada_requ
     other = create_org("other", "Other Body")
     issued = client.post("/api/v1/credentials", json=ada_request, headers=acme.auth).json
     uuid = issued["id"].rsplit("/", 1)[1]
-    response = client.post(f"/api/v1/credentials/{uuid}/revoke", json={"reason": "x"}, headers=other.auth)
+    response = client.post(
+        f"/api/v1/credentials/{uuid}/revoke", json={"reason": "x"}, headers=other.auth
+    )
     assert response.status_code == 404

@@ -40,7 +40,10 @@ def test_tampered_jwt_fails(client, acme, ada_request) -> None:
     head, payload, signature = token.split(".")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     report = client.post("/api/v1/verify", json={"jwt": f"{head}.{payload}.{flipped}"}).json
-    assert report["verified"] is False and _steps(report)["proof"] in ("invalid_signature", "malformed_jwt")
+    assert report["verified"] is False and _steps(report)["proof"] in (
+        "invalid_signature",
+        "malformed_jwt",
+    )
 
 
 def test_not_a_credential_is_400(client) -> None:
@@ -48,11 +51,18 @@ def test_not_a_credential_is_400(client) -> None:
         response = client.post("/api/v1/verify", json=body)
         assert response.status_code == 400, body
         assert response.json["error"]["code"] in ("not_a_credential", "invalid_request")
-    assert client.post("/api/v1/verify", data=b"{oops", content_type="application/json").status_code == 400
+    assert (
+        client.post("/api/v1/verify", data=b"{oops", content_type="application/json").status_code
+        == 400
+    )
 
 
 def test_garbage_credential_is_reported_not_crashed(client) -> None:
-    for junk in ({"@context": "nope"}, {"type": ["VerifiableCredential"]}, {"proof": {"proofValue": "z" + "1" * 5000}}):
+    for junk in (
+        {"@context": "nope"},
+        {"type": ["VerifiableCredential"]},
+        {"proof": {"proofValue": "z" + "1" * 5000}},
+    ):
         response = client.post("/api/v1/verify", json={"credential": junk})
         assert response.status_code == 200 and response.json["verified"] is False
     response = client.post("/api/v1/verify", json={"jwt": "not.a.jwt"})
@@ -67,32 +77,63 @@ def test_deep_json_is_refused(client) -> None:
 
 def test_vc_api_issue_and_verify(client, acme) -> None:
     unsigned = {
-        "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
         "id": "urn:uuid:0f5b1a64-7d0c-4f0e-9f55-8d1a9e0b2c31",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": acme.did, "type": ["Profile"], "name": "Acme"},
         "validFrom": "2024-01-01T00:00:00Z",
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "achievement": {"id": "urn:uuid:3c8b0f3e-1a31-4a4c-b8a1-c1ffe9a2f0a1", "type": ["Achievement"], "name": "Teamwork",
-                            "description": "Works in teams.", "criteria": {"narrative": "Peer nominated."}},
+            "achievement": {
+                "id": "urn:uuid:3c8b0f3e-1a31-4a4c-b8a1-c1ffe9a2f0a1",
+                "type": ["Achievement"],
+                "name": "Teamwork",
+                "description": "Works in teams.",
+                "criteria": {"narrative": "Peer nominated."},
+            },
         },
     }
-    issued = client.post("/credentials/issue", json={"credential": unsigned, "options": {}}, headers=acme.auth)
+    issued = client.post(
+        "/credentials/issue", json={"credential": unsigned, "options": {}}, headers=acme.auth
+    )
     assert issued.status_code == 201, issued.json
     vc = issued.json["verifiableCredential"]
     verified = client.post("/credentials/verify", json={"verifiableCredential": vc, "options": {}})
-    assert verified.status_code == 200 and verified.json["verified"] is True and "proof" in verified.json["checks"]
+    assert (
+        verified.status_code == 200
+        and verified.json["verified"] is True
+        and "proof" in verified.json["checks"]
+    )
     vc["credentialSubject"]["achievement"]["name"] = "Forged"
     rejected = client.post("/credentials/verify", json={"verifiableCredential": vc})
-    assert rejected.status_code == 400 and rejected.json["verified"] is False and rejected.json["errors"]
-    bad = client.post("/credentials/issue", json={"credential": {**unsigned, "@context": ["https://example.org"]}}, headers=acme.auth)
+    assert (
+        rejected.status_code == 400
+        and rejected.json["verified"] is False
+        and rejected.json["errors"]
+    )
+    bad = client.post(
+        "/credentials/issue",
+        json={"credential": {**unsigned, "@context": ["https://example.org"]}},
+        headers=acme.auth,
+    )
     assert bad.status_code == 400
-    other_issuer = client.post("/credentials/issue", json={"credential": {**unsigned, "issuer": "did:example:x"}}, headers=acme.auth)
+    other_issuer = client.post(
+        "/credentials/issue",
+        json={"credential": {**unsigned, "issuer": "did:example:x"}},
+        headers=acme.auth,
+    )
     assert other_issuer.status_code == 400
     undefined = json.loads(json.dumps(unsigned))
     undefined["credentialSubject"]["favourite"] = "x"
-    assert client.post("/credentials/issue", json={"credential": undefined}, headers=acme.auth).status_code == 400
+    assert (
+        client.post(
+            "/credentials/issue", json={"credential": undefined}, headers=acme.auth
+        ).status_code
+        == 400
+    )
     no_id = {k: v for k, v in unsigned.items() if k != "id"}
     not_ob = client.post("/credentials/issue", json={"credential": no_id}, headers=acme.auth)
     assert not_ob.status_code == 400 and not_ob.json["error"]["code"] == "invalid_credential"

@@ -33,5 +33,5 @@ class Credential(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revocation_reason: Mapped[str | None] = mapped_column(Text)
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    # SHA-256 of the canonical request, so that a reused Idempotency-Key with another body is refused.
+    # SHA-256 of the canonical request: a reused Idempotency-Key with another body is refused.
     request_hash: Mapped[str | None] = mapped_column(String(64))

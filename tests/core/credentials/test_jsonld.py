@@ -55,8 +55,12 @@ def ob_credential(**values: Any) -> dict[str, Any]:
         "@context": [V2, OB],
         "id": v["id"],
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": v["issuer_id"], "type": ["Profile"], "name": v["issuer_name"],
-                   "url": v["issuer_url"]},
+        "issuer": {
+            "id": v["issuer_id"],
+            "type": ["Profile"],
+            "name": v["issuer_name"],
+            "url": v["issuer_url"],
+        },
         "validFrom": v["valid_from"],
         "validUntil": v["valid_until"],
         "name": v["name"],
@@ -64,8 +68,15 @@ def ob_credential(**values: Any) -> dict[str, Any]:
         "awardedDate": v["awarded"],
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "identifier": [{"type": "IdentityObject", "identityType": "emailAddress",
-                            "hashed": True, "identityHash": v["hash"], "salt": v["salt"]}],
+            "identifier": [
+                {
+                    "type": "IdentityObject",
+                    "identityType": "emailAddress",
+                    "hashed": True,
+                    "identityHash": v["hash"],
+                    "salt": v["salt"],
+                }
+            ],
             "achievement": {
                 "id": v["ach_id"],
                 "type": ["Achievement"],
@@ -74,13 +85,26 @@ def ob_credential(**values: Any) -> dict[str, Any]:
                 "criteria": {"narrative": v["narrative"]},
                 "achievementType": v["achievement_type"],
                 "image": {"id": v["image"], "type": "Image"},
-                "alignment": [{"type": ["Alignment"], "targetName": v["target_name"],
-                               "targetUrl": v["target_url"]}],
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": v["target_name"],
+                        "targetUrl": v["target_url"],
+                    }
+                ],
                 "resultDescription": [
-                    {"id": v["rd1"], "type": ["ResultDescription"], "name": "Written",
-                     "resultType": "GradePointAverage"},
-                    {"id": v["rd2"], "type": ["ResultDescription"], "name": "Practical",
-                     "resultType": "GradePointAverage"},
+                    {
+                        "id": v["rd1"],
+                        "type": ["ResultDescription"],
+                        "name": "Written",
+                        "resultType": "GradePointAverage",
+                    },
+                    {
+                        "id": v["rd2"],
+                        "type": ["ResultDescription"],
+                        "name": "Practical",
+                        "resultType": "GradePointAverage",
+                    },
                 ],
             },
             "result": [
@@ -123,12 +147,21 @@ ODD_STRINGS = [
 
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("baseline", {}),
-    ("other-ids", {"id": "urn:uuid:0b6a3f0e-8c67-4a9f-9f1c-6f2a2f0c0c01",
-                   "issuer_id": "https://acme.example/issuer", "ach_id": "did:web:x:a"}),
+    (
+        "other-ids",
+        {
+            "id": "urn:uuid:0b6a3f0e-8c67-4a9f-9f1c-6f2a2f0c0c01",
+            "issuer_id": "https://acme.example/issuer",
+            "ach_id": "did:web:x:a",
+        },
+    ),
     ("mailto-image", {"image": "mailto:someone@example.com"}),
     ("compact-iri-id", {"ach_id": "xsd:string"}),
     ("blank-id", {"ach_id": "_:b0", "rd1": "_:b1", "rd2": "_:b1"}),
-    ("dot-segments", {"issuer_url": "https://ex.com/a/../b/./c", "image": "https://ex.com/a/../i.png"}),
+    (
+        "dot-segments",
+        {"issuer_url": "https://ex.com/a/../b/./c", "image": "https://ex.com/a/../i.png"},
+    ),
     ("same-ids", {"rd1": "https://sceau.example/rd", "rd2": "https://sceau.example/rd"}),
     ("id-equals-issuer", {"ach_id": "did:web:sceau.example:issuers:acme"}),
     ("achievement-type-ext", {"achievement_type": "ext:Apprenticeship"}),
@@ -136,8 +169,10 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("achievement-type-iri", {"achievement_type": "https://example.com/types/x"}),
     ("same-text", {"name": "Same", "ach_name": "Same", "description": "Same", "narrative": "Same"}),
     ("grade-looks-like-iri", {"grade1": "urn:grade:14", "grade2": "https://x/y"}),
-] + [(f"odd-{i}", {"name": s, "narrative": s, "grade1": s, "salt": s})
-     for i, s in enumerate(ODD_STRINGS)]
+] + [
+    (f"odd-{i}", {"name": s, "narrative": s, "grade1": s, "salt": s})
+    for i, s in enumerate(ODD_STRINGS)
+]
 
 
 def _other_documents() -> list[tuple[str, dict[str, Any]]]:
@@ -146,18 +181,28 @@ def _other_documents() -> list[tuple[str, dict[str, Any]]]:
     di = json.loads(di_path.read_text())
     numbers = ob_credential()
     numbers["credentialSubject"]["achievement"]["resultDescription"][0].update(
-        {"valueMin": "0", "valueMax": "20", "requiredValue": "12"})
+        {"valueMin": "0", "valueMax": "20", "requiredValue": "12"}
+    )
     numbers["credentialSubject"]["result"][0]["status"] = "Completed"
     with_evidence = ob_credential()
-    with_evidence["evidence"] = [{"id": "https://ev.example/1", "type": ["Evidence"],
-                                  "name": "Video", "narrative": "See\nvideo"},
-                                 {"type": ["Evidence"], "description": "Inline"}]
+    with_evidence["evidence"] = [
+        {
+            "id": "https://ev.example/1",
+            "type": ["Evidence"],
+            "name": "Video",
+            "narrative": "See\nvideo",
+        },
+        {"type": ["Evidence"], "description": "Inline"},
+    ]
     with_schema = ob_credential()
     with_schema["@context"] = [V2, OB, EXT]
-    with_schema["credentialSchema"] = [{
-        "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
-              "ob_v3p0_achievementcredential_schema.json",
-        "type": "1EdTechJsonSchemaValidator2019"}]
+    with_schema["credentialSchema"] = [
+        {
+            "id": "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/"
+            "ob_v3p0_achievementcredential_schema.json",
+            "type": "1EdTechJsonSchemaValidator2019",
+        }
+    ]
     no_status = ob_credential()
     del no_status["credentialStatus"]
     string_issuer = ob_credential()
@@ -207,9 +252,28 @@ def test_sequence_of_random_credentials() -> None:
     rng = random.Random(7)
     pool = [s for s in ODD_STRINGS if s] + ["urn:x:1", "https://a.example/b", "did:web:z", "plain"]
     keys = list(ob_credential.__defaults__ or ()) or [
-        "id", "issuer_id", "issuer_name", "issuer_url", "name", "description", "hash", "salt",
-        "ach_id", "ach_name", "narrative", "achievement_type", "image", "rd1", "rd2", "grade1",
-        "grade2", "target_url", "target_name", "status_list", "status_index"]
+        "id",
+        "issuer_id",
+        "issuer_name",
+        "issuer_url",
+        "name",
+        "description",
+        "hash",
+        "salt",
+        "ach_id",
+        "ach_name",
+        "narrative",
+        "achievement_type",
+        "image",
+        "rd1",
+        "rd2",
+        "grade1",
+        "grade2",
+        "target_url",
+        "target_name",
+        "status_list",
+        "status_index",
+    ]
     for _ in range(60):
         values = {k: rng.choice(pool) for k in rng.sample(keys, 4)}
         document = ob_credential(**values)
@@ -230,10 +294,14 @@ def test_strict_equals_plain_when_everything_is_defined() -> None:
     [
         (lambda d: d["credentialSubject"].__setitem__("fooBar", "x"), ["fooBar"]),
         (lambda d: d["type"].append("MadeUpCredential"), ["MadeUpCredential"]),
-        (lambda d: d["credentialSubject"]["achievement"].__setitem__("id", "foo"),
-         ["relative id: foo"]),
-        (lambda d: d["credentialSubject"]["achievement"].__setitem__("id", "//h.example/x"),
-         ["relative id: //h.example/x"]),
+        (
+            lambda d: d["credentialSubject"]["achievement"].__setitem__("id", "foo"),
+            ["relative id: foo"],
+        ),
+        (
+            lambda d: d["credentialSubject"]["achievement"].__setitem__("id", "//h.example/x"),
+            ["relative id: //h.example/x"],
+        ),
         (lambda d: d["issuer"].__setitem__("id", "../up"), ["relative id: //sceau.invalid/up"]),
         (lambda d: d.__setitem__("some thing", "x"), ["some thing"]),
         (lambda d: d.__setitem__("@foo", "x"), ["@foo"]),
@@ -288,7 +356,7 @@ def test_inline_context_is_processed_without_the_cache() -> None:
     document["@context"] = [V2, OB, {"nickname": "https://example.com/nick"}]
     document["credentialSubject"]["nickname"] = "Bob"
     assert jsonld.canonical_nquads(document) == plain(document)
-    assert "<https://example.com/nick> \"Bob\"" in plain(document)
+    assert '<https://example.com/nick> "Bob"' in plain(document)
 
 
 def test_loader_serves_every_bundled_context_and_nothing_else() -> None:

@@ -85,7 +85,12 @@ def test_ob_sign_reproduces_the_signed_credential() -> None:
     assert signed["proof"] == [proof]
     assert {k: v for k, v in signed.items() if k != "proof"} == _ob_unsigned()
     assert list(signed["proof"][0]) == [
-        "type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "proofValue",
+        "type",
+        "cryptosuite",
+        "created",
+        "verificationMethod",
+        "proofPurpose",
+        "proofValue",
     ]
 
 
@@ -212,18 +217,14 @@ def test_proof_that_is_not_an_object() -> None:
 
 def test_signing_a_signed_document_is_refused() -> None:
     with pytest.raises(ProofError):
-        sign_credential(
-            _signed(), private_key=OB_KEY, verification_method=VM, created=CREATED
-        )
+        sign_credential(_signed(), private_key=OB_KEY, verification_method=VM, created=CREATED)
 
 
 def test_undefined_term_is_refused_when_signing_and_verifying() -> None:
     unsigned = _ob_unsigned()
     unsigned["credentialSubject"]["favouriteColour"] = "blue"
     with pytest.raises(UndefinedTermError) as info:
-        sign_credential(
-            unsigned, private_key=OB_KEY, verification_method=VM, created=CREATED
-        )
+        sign_credential(unsigned, private_key=OB_KEY, verification_method=VM, created=CREATED)
     assert info.value.terms == ["favouriteColour"]
     signed = _signed()
     signed["credentialSubject"]["favouriteColour"] = "blue"

@@ -107,3 +107,53 @@ def test_validation_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -
     ]
     assert schema_problems(document) == []
     assert schema_problems({"@context": "x"})  # invalid, still offline
+
+
+def _mutations() -> list[dict[str, Any]]:
+    """Valid and invalid variants of the golden credential, for the two validators to judge."""
+    base = golden("valid")
+    variants: list[dict[str, Any]] = [base, golden("no-proof"), golden("foreign-issuer")]
+    edits: list[tuple[str, Any]] = [
+        ("validFrom", "2025-01-15T09:00:00"),
+        ("validFrom", "2025-02-30T09:00:00Z"),
+        ("validUntil", "2030-01-01T00:00:00+02:00"),
+        ("type", ["VerifiableCredential"]),
+        ("type", "OpenBadgeCredential"),
+        ("issuer", "did:web:example.test:issuers:acme"),
+        ("issuer", 42),
+        ("@context", ["https://www.w3.org/ns/credentials/v2"]),
+        ("credentialSubject", {}),
+        ("proof", {}),
+        ("awardedDate", "yesterday"),
+        ("name", ""),
+    ]
+    for key, value in edits:
+        variant = copy.deepcopy(base)
+        variant[key] = value
+        variants.append(variant)
+    achievement_edits: list[tuple[str, Any]] = [
+        ("achievementType", "Certification"),
+        ("achievementType", "NotAType"),
+        ("achievementType", "ext:CustomType"),
+        ("criteria", "a string"),
+        ("alignment", [{"type": ["Alignment"], "targetName": "x"}]),
+        (
+            "alignment",
+            [{"type": ["Alignment"], "targetName": "x", "targetUrl": "https://x.example"}],
+        ),
+    ]
+    for key, value in achievement_edits:
+        variant = copy.deepcopy(base)
+        variant["credentialSubject"]["achievement"][key] = value
+        variants.append(variant)
+    return variants
+
+
+def test_compiled_and_python_validators_agree() -> None:
+    for variant in _mutations():
+        fast_says_valid = schema_problems(variant) == []
+        python_says_valid = schema.explain_problems(variant) == []
+        assert fast_says_valid is python_says_valid, json.dumps(variant)[:300]
+    # Both kinds of verdicts are exercised.
+    verdicts = {schema.explain_problems(v) == [] for v in _mutations()}
+    assert verdicts == {True, False}

@@ -147,8 +147,13 @@ def test_parse_ob_profile(p256: ec.EllipticCurvePrivateKey) -> None:
 def test_parse_legacy_vc_claim() -> None:
     vc = {k: v for k, v in _credential().items() if k not in {"proof", "id", "issuer"}}
     vc["credentialSubject"] = {"type": ["AchievementSubject"]}
-    payload = {"iss": ISSUER, "jti": "urn:uuid:1", "sub": "did:example:bob", "nbf": 1736935200,
-               "vc": vc}
+    payload = {
+        "iss": ISSUER,
+        "jti": "urn:uuid:1",
+        "sub": "did:example:bob",
+        "nbf": 1736935200,
+        "vc": vc,
+    }
     parsed = parse_vc_jwt(_forge({"alg": "ES256", "typ": "JWT"}, payload))
     assert parsed.form == FORM_VC_CLAIM
     assert parsed.credential["issuer"] == ISSUER and parsed.credential["id"] == "urn:uuid:1"

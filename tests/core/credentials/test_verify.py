@@ -176,9 +176,9 @@ def test_foreign_issuer_is_genuine_but_unknown(
     assert report.issuer["known"] is False
     assert report.issuer["name"] == "ACME Certification (test)"  # only its own claim
     assert report.step("proof").ok  # type: ignore[union-attr]
-    lenient = verify(golden("foreign-issuer"), resolver, checker, VerifyOptions(
-        require_known_issuer=False
-    ))
+    lenient = verify(
+        golden("foreign-issuer"), resolver, checker, VerifyOptions(require_known_issuer=False)
+    )
     assert lenient.verified
     assert codes(lenient)["issuer"] == "unknown_issuer"
 

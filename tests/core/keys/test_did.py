@@ -218,11 +218,19 @@ def test_find_verification_method_other_encodings() -> None:
         "publicKeyBase58": b58encode(ed.public_bytes(Encoding.Raw, PublicFormat.Raw)),
     }
     assert _raw(find_verification_method(_doc(legacy), "#legacy").public_key) == _raw(ed)
-    okp = {"id": DID + "#okp", "type": "JsonWebKey2020", "controller": DID,
-           "publicKeyJwk": public_jwk(ed)}
+    okp = {
+        "id": DID + "#okp",
+        "type": "JsonWebKey2020",
+        "controller": DID,
+        "publicKeyJwk": public_jwk(ed),
+    }
     assert _raw(find_verification_method(_doc(okp), "#okp").public_key) == _raw(ed)
-    multikey_p256 = {"id": DID + "#p", "type": "Multikey", "controller": DID,
-                     "publicKeyMultibase": p256_public_multikey(p256)}
+    multikey_p256 = {
+        "id": DID + "#p",
+        "type": "Multikey",
+        "controller": DID,
+        "publicKeyMultibase": p256_public_multikey(p256),
+    }
     found = find_verification_method(_doc(multikey_p256), "#p").public_key
     assert isinstance(found, ec.EllipticCurvePublicKey)
     assert found.public_numbers() == p256.public_numbers()
@@ -230,8 +238,12 @@ def test_find_verification_method_other_encodings() -> None:
 
 def test_controller_comes_from_the_method() -> None:
     ed = Ed25519PrivateKey.generate().public_key()
-    method = {"id": DID + "#k", "type": "Multikey", "controller": "did:web:evil.example",
-              "publicKeyMultibase": ed25519_public_multikey(ed)}
+    method = {
+        "id": DID + "#k",
+        "type": "Multikey",
+        "controller": "did:web:evil.example",
+        "publicKeyMultibase": ed25519_public_multikey(ed),
+    }
     assert find_verification_method(_doc(method), "#k").controller == "did:web:evil.example"
 
 

@@ -63,9 +63,7 @@ def test_foreign_did_web_is_fetched_over_https_and_cached() -> None:
     url = "https://other.example/issuers/beta/did.json"
     fetcher = Fetcher({url: json.dumps(document(FOREIGN)).encode()})
     ticker = Ticker()
-    resolver = DidResolver(
-        lambda did: None, fetcher=fetcher, cache_seconds=300, monotonic=ticker
-    )
+    resolver = DidResolver(lambda did: None, fetcher=fetcher, cache_seconds=300, monotonic=ticker)
     assert resolver.resolve(FOREIGN + "#k1").controller == FOREIGN
     assert resolver.resolve(FOREIGN + "#k1").controller == FOREIGN
     assert fetcher.urls == [url]

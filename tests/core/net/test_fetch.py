@@ -26,7 +26,7 @@ RELEASE = threading.Event()  # lets the slow handlers finish once a test is done
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -40,8 +40,11 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/ok?x=1":
             seen = {"host": self.headers["Host"], "accept": self.headers["Accept"]}
-            self._send(200, json.dumps(seen).encode(),
-                       {"Content-Type": "Application/JSON; charset=utf-8", "X-Extra": "1"})
+            self._send(
+                200,
+                json.dumps(seen).encode(),
+                {"Content-Type": "Application/JSON; charset=utf-8", "X-Extra": "1"},
+            )
         elif self.path == "/missing":
             self._send(404, b"not here", {"Content-Type": "text/plain"})
         elif self.path == "/big-declared":
@@ -78,7 +81,7 @@ class Handler(BaseHTTPRequestHandler):
 
 def _serve(server: ThreadingHTTPServer) -> Iterator[int]:
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     RELEASE.clear()
     try:
@@ -97,7 +100,10 @@ def port() -> Iterator[int]:
 
 def _get(url: str, **kwargs: object) -> FetchResult:
     options: dict[str, object] = {
-        "timeout": 5.0, "max_bytes": 1000, "allow_private": True, "allow_http": True
+        "timeout": 5.0,
+        "max_bytes": 1000,
+        "allow_private": True,
+        "allow_http": True,
     }
     options.update(kwargs)
     return fetch(url, **options)  # type: ignore[arg-type]
@@ -288,7 +294,7 @@ def test_guard_refuses(url: str, options: dict[str, bool]) -> None:
         ("192.168.0.1", False),
         ("100.64.0.1", False),
         ("169.254.169.254", False),
-        ("0.0.0.0", False),
+        ("0.0.0.0", False),  # noqa: S104
         ("224.0.0.251", False),
         ("240.0.0.1", False),
         ("255.255.255.255", False),

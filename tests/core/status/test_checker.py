@@ -64,8 +64,9 @@ def entry(index: str = "7", purpose: str = "revocation", url: str = G.LIST_URL) 
     }
 
 
-def local_checker(resolver: DidResolver, document: dict[str, Any] | None = None,
-                  **kwargs: Any) -> BitstringStatusChecker:
+def local_checker(
+    resolver: DidResolver, document: dict[str, Any] | None = None, **kwargs: Any
+) -> BitstringStatusChecker:
     lists = {G.LIST_URL: document if document is not None else STATUS_LIST}
     return BitstringStatusChecker(resolver, lists.get, None, FixedClock(G.NOW), 60, 20000, **kwargs)
 
@@ -199,9 +200,9 @@ def test_cache_is_bounded(resolver: DidResolver) -> None:
 
 
 def test_cache_never_outlives_the_list(resolver: DidResolver) -> None:
-    short_lived = signed_list(validUntil=(G.NOW + timedelta(seconds=10)).strftime(
-        "%Y-%m-%dT%H:%M:%SZ"
-    ))
+    short_lived = signed_list(
+        validUntil=(G.NOW + timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
     clock = MovableClock(G.NOW)
     checker = BitstringStatusChecker(
         resolver, {G.LIST_URL: short_lived}.get, None, clock, 3600, 20000

@@ -299,8 +299,11 @@ def main(argv: list[str]) -> int:
     """Write the golden files, or with --check compare them; returns the exit status."""
     files = rendered()
     if "--check" in argv:
-        stale = [n for n, text in files.items() if not (HERE / n).exists()
-                 or (HERE / n).read_text(encoding="utf-8") != text]
+        stale = [
+            n
+            for n, text in files.items()
+            if not (HERE / n).exists() or (HERE / n).read_text(encoding="utf-8") != text
+        ]
         for name in stale:
             print(f"stale golden file: {name}")
         return 1 if stale else 0

@@ -1,0 +1,79 @@
+"""The public credential page in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, sync_playwright
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not shutil.which(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+def _issue(client: Any, org: Any, request: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_page_shows_a_verified_credential_and_its_downloads(
+    browser, client, acme, ada_request, live_server, tmp_path
+) -> None:
+    issued = _issue(client, acme, ada_request)
+    page = browser.new_page()
+    page.goto(issued["id"])
+    assert page.title() == "Welding, level 1 — Acme Certification"
+    verdict = page.locator("#verdict")
+    assert "verdict ok" in (verdict.get_attribute("class") or "")
+    assert "Authentique" in verdict.inner_text()
+    for step in ("parse", "proof", "issuer", "dates", "status"):
+        assert page.locator(f'tr[data-step="{step}"]').inner_text().count("✔") == 1
+    assert "Ada Lovelace" in page.locator("main").inner_text()
+    page.screenshot(path=str(tmp_path / "credential.png"), full_page=True)
+    for link, content_type in (("JSON-LD", "application/vc+ld+json"), ("VC-JWT", "text/plain")):
+        href = page.get_by_role("link", name=link).get_attribute("href") or ""
+        downloaded = page.request.get(page.url.rsplit("/c/", 1)[0] + href)
+        assert downloaded.ok and downloaded.headers["content-type"].startswith(content_type)
+    assert page.request.get(issued["id"] + ".json").json()["id"] == issued["id"]
+    page.close()
+
+
+def test_page_shows_revocation_and_its_reason(
+    browser, client, acme, ada_request, live_server
+) -> None:
+    issued = _issue(client, acme, ada_request)
+    uuid = issued["id"].rsplit("/", 1)[1]
+    client.post(
+        f"/api/v1/credentials/{uuid}/revoke",
+        json={"reason": "Fraude à l'examen"},
+        headers=acme.auth,
+    )
+    page = browser.new_page()
+    page.goto(issued["id"])
+    assert "verdict ko" in (page.locator("#verdict").get_attribute("class") or "")
+    assert "Fraude à l'examen" in page.locator("main").inner_text()
+    assert "revoked" in page.locator('tr[data-step="status"]').inner_text()
+    page.close()
