@@ -81,7 +81,7 @@ def main() -> None:
             with runtime.unit() as deps:
                 issue_credential(deps, deps.session.merge(org), _request(i), actor="bench")
         elapsed = time.perf_counter() - started
-        runtime.engine.dispose()
+        runtime.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(

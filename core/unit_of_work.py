@@ -25,6 +25,16 @@ class Runtime:
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
         self.cipher = KeyCipher(settings.master_key)
 
+    def close(self) -> None:
+        """Close the pooled connections (a CLI command ends, a test finishes)."""
+        self.engine.dispose()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     @contextmanager
     def unit(self) -> Iterator[Deps]:
         """Yield Deps; commit once if the block succeeds, roll back otherwise."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import click
 
 from core.audit.log import verify_chain
 from core.db.migrate import upgrade
+from core.deps import Deps
 from core.errors import SceauError
 from core.keys.directory import find_org, org_did
 from core.settings import load_settings
@@ -28,6 +31,13 @@ def _runtime() -> Runtime:
         return Runtime(load_settings())
     except SceauError as error:
         raise click.ClickException(error.message) from None
+
+
+@contextmanager
+def _unit() -> Iterator[Deps]:
+    """One unit of work for a command: commit at the end, connections closed after."""
+    with _runtime() as runtime, runtime.unit() as deps:
+        yield deps
 
 
 def _print(obj: Any) -> None:
@@ -71,7 +81,7 @@ def org() -> None:
 def org_create(slug: str, name: str, url: str | None) -> None:
     """Create a certification body with its keys and one API key (shown once)."""
     try:
-        with _runtime().unit() as deps:
+        with _unit() as deps:
             created = create_organization(deps, slug=slug, name=name, url=url)
     except SceauError as error:
         raise _fail(error) from None
@@ -97,7 +107,7 @@ def keys() -> None:
 def keys_rotate(slug: str) -> None:
     """Add new active keys; the old ones stay in the DID document."""
     try:
-        with _runtime().unit() as deps:
+        with _unit() as deps:
             kids = rotate_keys(deps, slug)
     except SceauError as error:
         raise _fail(error) from None
@@ -127,7 +137,7 @@ def program_create(slug: str, path: Path) -> None:
             f"{path}: not a JSON file ({error.__class__.__name__})"
         ) from None
     try:
-        with _runtime().unit() as deps:
+        with _unit() as deps:
             row = create_program(deps, _org(deps, slug), payload, actor="cli")
     except SceauError as error:
         raise _fail(error) from None
@@ -147,13 +157,13 @@ def program_create(slug: str, path: Path) -> None:
 @click.option("--program", "code", default=None, help="The program of every row.")
 def issue(slug: str, path: Path, code: str | None) -> None:
     """Issue one credential per CSV row; bad rows are reported, re-runs issue nothing new."""
-    runtime = _runtime()
     try:
         rows = list(read_rows(path.read_text(encoding="utf-8-sig")))
     except SceauError as error:
         raise _fail(error) from None
-    with runtime.unit() as deps:
+    with _unit() as deps:
         _org(deps, slug)
+    runtime = _runtime()
 
     def issue_one(payload: dict[str, Any], key: str) -> bool:
         with runtime.unit() as deps:
@@ -161,7 +171,7 @@ def issue(slug: str, path: Path, code: str | None) -> None:
                 deps, _org(deps, slug), payload, actor="cli", idempotency_key=key
             ).replayed
 
-    with click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
+    with runtime, click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
         report = issue_rows(rows, code, issue_one, on_row=lambda: bar.update(1))
     for failure in report.failed:
         click.echo(f"line {failure['line']}: {failure['reason']}", err=True)
@@ -178,7 +188,7 @@ def revoke(slug: str, reason: str, credential_id: str) -> None:
     """Revoke a credential (its UUID or URL); the status list is re-signed at once."""
     credential_id = credential_id.rstrip("/").rsplit("/", 1)[-1]
     try:
-        with _runtime().unit() as deps:
+        with _unit() as deps:
             row = revoke_credential(deps, _org(deps, slug), credential_id, reason, actor="cli")
     except SceauError as error:
         raise _fail(error) from None
@@ -193,7 +203,7 @@ def audit() -> None:
 @audit.command("verify")
 def audit_verify() -> None:
     """Check the hash chain of the audit log; exit 1 if it is broken."""
-    with _runtime().unit() as deps:
+    with _unit() as deps:
         intact, count, message = verify_chain(deps.session)
     _print({"intact": intact, "events": count, "message": message})
     if not intact:
@@ -203,7 +213,7 @@ def audit_verify() -> None:
 @click.command("demo")
 def demo() -> None:
     """Create the demo certification body, a program and a few credentials (once)."""
-    with _runtime().unit() as deps:
+    with _unit() as deps:
         info = create_demo(deps)
     _print(info)
 

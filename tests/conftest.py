@@ -74,8 +74,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory, live_port: int) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def runtime(settings: Settings) -> Runtime:
-    return Runtime(settings)
+def runtime(settings: Settings) -> Iterator[Runtime]:
+    with Runtime(settings) as shared:
+        yield shared
 
 
 @pytest.fixture(autouse=True)
@@ -91,10 +92,11 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> Any:
+def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     application.config["TESTING"] = True
-    return application
+    yield application
+    application.extensions["sceau"]["sessions"].kw["bind"].dispose()
 
 
 @pytest.fixture

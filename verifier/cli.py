@@ -32,7 +32,7 @@ def verify(path: Path) -> None:
             )
         except SceauError as error:
             raise click.ClickException(f"{path}: {error.message}") from None
-    with Runtime(settings).unit() as deps:
+    with Runtime(settings) as runtime, runtime.unit() as deps:
         report = verify_untrusted(deps, unverified)
     click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     sys.exit(0 if report.verified else 1)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import isoformat_z
 from core.db.models import Credential, Organization, StatusEntry, StatusList
+from core.errors import StatusListError
 from core.settings import Settings
 from core.status.bitstring import encode_status_list
 
@@ -25,6 +26,9 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 # Random draws before a list is deemed full: at 90 % occupancy 32 misses in a row
 # happen 3 % of the time, so lists fill to about that level, never to the last bit.
 DRAWS_PER_LIST = 32
+
+# Lists one allocation may open before giving up (a bug guard: one is always enough).
+MAX_NEW_LISTS = 4
 
 Signer = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -81,15 +85,17 @@ def _try_claim(session: Session, list_id: int, index: int, credential_id: str) -
         insert(StatusEntry)
         .values(status_list_id=list_id, status_index=index, credential_id=credential_id)
         .on_conflict_do_nothing()
+        .returning(StatusEntry.status_index)
     )
-    return bool(session.execute(statement).rowcount == 1)  # type: ignore[attr-defined]
+    # RETURNING yields a row only when the insert happened (rowcount is not reliable here).
+    return session.execute(statement).first() is not None
 
 
 def allocate_index(
     session: Session, org: Organization, credential_id: str, settings: Settings, now: datetime
 ) -> tuple[StatusList, int]:
     """Claim a random free index; the table's primary key settles races between workers."""
-    while True:
+    for _ in range(MAX_NEW_LISTS):
         status_list = current_list(session, org, settings.status_list_size, now)
         for _ in range(DRAWS_PER_LIST):
             index = secrets.randbelow(status_list.size)
@@ -97,6 +103,7 @@ def allocate_index(
                 return status_list, index
         status_list.full = True
         session.flush()
+    raise StatusListError("no free status list index could be allocated")
 
 
 def status_entry(url: str, index: int) -> dict[str, str]:

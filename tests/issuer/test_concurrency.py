@@ -39,7 +39,7 @@ def _worker(settings: Settings, slug: str, queue: Any) -> None:
                 actor="test",
             )
         done += 1
-    runtime.engine.dispose()
+    runtime.close()
     queue.put(done)
 
 
