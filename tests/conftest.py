@@ -82,10 +82,11 @@ def runtime(settings: Settings) -> Iterator[Runtime]:
 @pytest.fixture(autouse=True)
 def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     """Empty every table after each test that touched the database."""
-    yield
     if "settings" not in request.fixturenames:
+        yield
         return
     engine = request.getfixturevalue("runtime").engine
+    yield
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
