@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from core.db.migrate import upgrade
+from core.keys.directory import find_org
 from core.settings import load_settings
 from core.unit_of_work import Runtime
 from issuer.services.issuance import issue_credential
@@ -78,8 +79,8 @@ def main() -> None:
             issue_credential(deps, org, _request(-1), actor="bench")
         started = time.perf_counter()
         for i in range(args.count):
-            with runtime.unit() as deps:
-                issue_credential(deps, deps.session.merge(org), _request(i), actor="bench")
+            with runtime.unit() as deps:  # as `sceau issue` does: find the body, issue, commit
+                issue_credential(deps, find_org(deps.session, slug), _request(i), actor="bench")
         elapsed = time.perf_counter() - started
         runtime.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

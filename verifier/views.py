@@ -46,12 +46,23 @@ def vc_api_verify() -> Response:
         )
     report = verify_untrusted(deps(), unverified)
     failed = [s for s in report.steps if not s.ok]
+    # The VC API's shape: checks that passed, and one ProblemDetails-like object per failure
+    # (with our stable step id and code beside type/title/detail).
     response = jsonify(
         {
             "verified": report.verified,
             "checks": [s.id for s in report.steps if s.ok],
             "warnings": [],
-            "errors": [{"id": s.id, "code": s.code, "message": s.message} for s in failed],
+            "errors": [
+                {
+                    "type": f"urn:sceau:problem:{s.code}",
+                    "title": s.code,
+                    "detail": s.message,
+                    "id": s.id,
+                    "code": s.code,
+                }
+                for s in failed
+            ],
         }
     )
     response.status_code = 200 if report.verified else 400

@@ -5,15 +5,26 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import isoformat_z
 from core.db.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+
+
+_heads = cast(Table, AuditHead.__table__)
+_events = cast(Table, AuditEvent.__table__)
+_READ_HEAD = select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == 1).with_for_update()
+_INSERT_EVENT = insert(_events)
+_MOVE_HEAD = (
+    update(_heads)
+    .where(_heads.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def _event_hash(prev_hash: str, seq: int, fields: dict[str, Any]) -> str:
@@ -43,12 +54,12 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an event; the head row is locked so that concurrent writers never fork the chain."""
-    # Core statements rather than the ORM: this runs once per credential of a bulk issue.
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()
-    ).first()
+    # Core statements on the connection rather than the ORM: this runs for every credential
+    # of a bulk issue, and the ORM's per-statement overhead would double its cost.
+    conn = session.connection()
+    head = conn.execute(_READ_HEAD).first()
     if head is None:
-        session.execute(insert(AuditHead).values(id=1, seq=0, hash=GENESIS))
+        conn.execute(insert(_heads).values(id=1, seq=0, hash=GENESIS))
         seq, prev_hash = 0, GENESIS
     else:
         seq, prev_hash = head.seq, head.hash
@@ -64,22 +75,21 @@ def append(
         hash="",
     )
     event.hash = _event_hash(prev_hash, event.seq, _fields(event))
-    session.execute(
-        insert(AuditEvent).values(
-            seq=event.seq,
-            actor=actor,
-            action=action,
-            subject=subject,
-            organization_slug=organization,
-            data=event.data,
-            created_at=now,
-            prev_hash=prev_hash,
-            hash=event.hash,
-        )
+    conn.execute(
+        _INSERT_EVENT,
+        {
+            "seq": event.seq,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "organization_slug": organization,
+            "data": event.data,
+            "created_at": now,
+            "prev_hash": prev_hash,
+            "hash": event.hash,
+        },
     )
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=event.seq, hash=event.hash)
-    )
+    conn.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
     return event
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.db.models import Organization, SigningKey
@@ -110,6 +110,11 @@ def published_keys(session: Session, org_id: int) -> list[SigningKey]:
     )
 
 
+_ACTIVE_KEYS = select(SigningKey).where(
+    SigningKey.organization_id == bindparam("org_id"), SigningKey.status == ACTIVE
+)
+
+
 @functools.lru_cache(maxsize=64)
 def _open(
     cipher: KeyCipher, kid: str, encrypted: bytes
@@ -128,11 +133,7 @@ def open_signing_keys(
     """Decrypt the organization's active keys for signing."""
     active = {
         row.algorithm: row
-        for row in session.scalars(
-            select(SigningKey).where(
-                SigningKey.organization_id == org.id, SigningKey.status == ACTIVE
-            )
-        )
+        for row in session.scalars(_ACTIVE_KEYS, {"org_id": org.id})
     }
     if ED25519 not in active or P256 not in active:
         raise ConfigurationError(f"organization {org.slug} has no active signing keys")

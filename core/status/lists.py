@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import secrets
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -54,14 +55,34 @@ def _new_list(
     return row
 
 
+# Statements of the issuing hot path are built once; only their parameters change.
+_LATEST_LIST = (
+    select(StatusList)
+    .where(StatusList.organization_id == bindparam("org_id"), StatusList.purpose == REVOCATION)
+    .order_by(StatusList.number.desc())
+    .limit(1)
+)
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    entries = cast(Table, StatusEntry.__table__)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(entries)
+        .values(
+            status_list_id=bindparam("list_id"),
+            status_index=bindparam("index"),
+            credential_id=bindparam("credential_id"),
+        )
+        .on_conflict_do_nothing()
+        .returning(entries.c.status_index)
+    )
+
+
 def current_list(session: Session, org: Organization, size: int, now: datetime) -> StatusList:
     """The list new credentials go into, created when there is none that has room."""
-    row = session.scalar(
-        select(StatusList)
-        .where(StatusList.organization_id == org.id, StatusList.purpose == REVOCATION)
-        .order_by(StatusList.number.desc())
-        .limit(1)
-    )
+    row = session.scalar(_LATEST_LIST, {"org_id": org.id})
     if row is not None and not row.full:
         return row
     number = 1 if row is None else row.number + 1
@@ -79,16 +100,10 @@ def current_list(session: Session, org: Organization, size: int, now: datetime) 
 
 
 def _try_claim(session: Session, list_id: int, index: int, credential_id: str) -> bool:
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(StatusEntry)
-        .values(status_list_id=list_id, status_index=index, credential_id=credential_id)
-        .on_conflict_do_nothing()
-        .returning(StatusEntry.status_index)
-    )
+    statement = _claim_statement(session.get_bind().dialect.name)
+    parameters = {"list_id": list_id, "index": index, "credential_id": credential_id}
     # RETURNING yields a row only when the insert happened (rowcount is not reliable here).
-    return session.execute(statement).first() is not None
+    return session.connection().execute(statement, parameters).first() is not None
 
 
 def allocate_index(

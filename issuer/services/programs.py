@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.audit.log import append as audit
 from core.credentials.builder import CONTEXTS, achievement_document
@@ -74,11 +74,14 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
     return program
 
 
+_PROGRAM = select(Program).where(
+    Program.organization_id == bindparam("org_id"), Program.code == bindparam("code")
+)
+
+
 def find_program(deps: Deps, org: Organization, code: str) -> Program | None:
     """The organization's program with this code."""
-    return deps.session.scalar(
-        select(Program).where(Program.organization_id == org.id, Program.code == code)
-    )
+    return deps.session.scalar(_PROGRAM, {"org_id": org.id, "code": code})
 
 
 def get_program(deps: Deps, org: Organization, code: str) -> Program:
