@@ -86,16 +86,19 @@ def create_demo(deps: Deps) -> dict[str, Any]:
                     "Erreur de saisie de la note pratique",
                     actor="demo",
                 )
-    ids = deps.session.scalars(
-        select(Credential.id)
+    rows = deps.session.execute(
+        select(Credential.id, Credential.recipient_name, Credential.revoked_at)
         .where(Credential.organization_id == org.id)
-        .order_by(Credential.issued_at)
+        .order_by(Credential.issued_at, Credential.recipient_name)
     )
     return {
         "organization": f"{base}/issuers/{SLUG}",
         "did_document": f"{base}/issuers/{SLUG}/did.json",
         "program": f"{base}/achievements/{SLUG}/{PROGRAM['code']}",
-        "credentials": [credential_url(base, i) for i in ids],
+        "credentials": [
+            {"url": credential_url(base, i), "holder": name, "revoked": revoked is not None}
+            for i, name, revoked in rows
+        ],
         "status_list": f"{base}/status/{SLUG}/1",
         "api_key": api_key or "(shown only when the demo body was created)",
     }
