@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pyld import jsonld as pyld_jsonld
 
-from core.credentials import jsonld
+from core.credentials import expansion, jsonld, shapes
 from core.credentials.loader import BUNDLED_CONTEXTS, document_loader, load_context
 from core.credentials.nquads import from_pyld
 from core.credentials.rdfc import canonicalize
@@ -386,13 +386,13 @@ def test_warm_shape_is_served_without_pyld(monkeypatch: pytest.MonkeyPatch) -> N
     def no_pyld(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("pyld called on a warm shape")
 
-    monkeypatch.setattr(jsonld.pyld_jsonld, "to_rdf", no_pyld)
+    monkeypatch.setattr(expansion.pyld_jsonld, "to_rdf", no_pyld)
     document = ob_credential(name="Another name", id="urn:uuid:1234")
     assert jsonld.canonical_nquads(document) == expected
 
 
 def test_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jsonld, "MAX_SHAPES", 8)
+    monkeypatch.setattr(shapes, "MAX_SHAPES", 8)
     jsonld.clear_cache()
     for i in range(20):
         document = ob_credential()
@@ -401,4 +401,4 @@ def test_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         ]
         document["name"] = ["n"] * (i // 7 + 1)
         jsonld.to_dataset(document)
-    assert len(jsonld._shapes) == 8
+    assert len(shapes._shapes) == 8
