@@ -135,6 +135,19 @@ def acme(create_org: Any) -> OrgInfo:
     return create_org()
 
 
+@pytest.fixture
+def issue(client: Any) -> Any:
+    """Factory: issue(org, request) -> the 201 body of POST /api/v1/credentials."""
+
+    def factory(org: OrgInfo, request: dict[str, Any]) -> dict[str, Any]:
+        response = client.post("/api/v1/credentials", json=request, headers=org.auth)
+        assert response.status_code == 201, response.json
+        body: dict[str, Any] = response.json
+        return body
+
+    return factory
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Any, live_port: int) -> Iterator[str]:
     """The app served over real HTTP on loopback (for Node and the guarded fetch)."""

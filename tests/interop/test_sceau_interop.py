@@ -18,16 +18,10 @@ def _write(path: Path, data: Any) -> str:
     return str(path)
 
 
-def _issue(client, org, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def test_reference_stack_verifies_sceau_credentials_and_sees_revocation(
-    client, acme, ada_request, live_server, run_node, tmp_path
+    issue, client, acme, ada_request, live_server, run_node, tmp_path
 ) -> None:
-    issued = _issue(client, acme, ada_request)
+    issued = issue(acme, ada_request)
     path = _write(tmp_path / "ada.json", issued["credential"])
     out = run_node("verify.mjs", path, "--base", live_server)
     assert out["verified"] is True, out
@@ -58,11 +52,11 @@ def test_reference_stack_verifies_sceau_credentials_and_sees_revocation(
 
 
 def test_reference_stack_verifies_after_key_rotation(
-    client, acme, ada_request, live_server, run_node, runtime, tmp_path
+    issue, client, acme, ada_request, live_server, run_node, runtime, tmp_path
 ) -> None:
     from issuer.services.organizations import rotate_keys
 
-    issued = _issue(client, acme, ada_request)
+    issued = issue(acme, ada_request)
     with runtime.unit() as deps:
         rotate_keys(deps, acme.slug)
     out = run_node(
@@ -71,7 +65,7 @@ def test_reference_stack_verifies_after_key_rotation(
     assert out["verified"] is True, out
 
 
-def test_sceau_verifies_reference_credentials(client, run_node) -> None:
+def test_sceau_verifies_reference_credentials(issue, client, run_node) -> None:
     signed = run_node("issue.mjs")
     assert signed["issuer"]["id"].startswith("did:key:z6Mk")
     report = client.post("/api/v1/verify", json={"credential": signed}).json
@@ -86,9 +80,9 @@ def test_sceau_verifies_reference_credentials(client, run_node) -> None:
 
 
 def test_vc_jwt_verifies_with_independent_jose_libraries(
-    client, acme, ada_request, live_server, run_node, tmp_path
+    issue, client, acme, ada_request, live_server, run_node, tmp_path
 ) -> None:
-    issued = _issue(client, acme, ada_request)
+    issued = issue(acme, ada_request)
     token = issued["jwt"]
     did_document = client.get("/issuers/acme/did.json").json
     # jose (Node), resolving the key from our DID document.

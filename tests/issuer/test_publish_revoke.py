@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from click.testing import CliRunner
 
 PROGRAM = {
@@ -17,13 +15,7 @@ PROGRAM = {
 }
 
 
-def _issue(client, org, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
-def test_did_document(client, acme) -> None:
+def test_did_document(issue, client, acme) -> None:
     doc = client.get("/issuers/acme/did.json").json
     assert doc["@context"] == [
         "https://www.w3.org/ns/did/v1",
@@ -37,7 +29,7 @@ def test_did_document(client, acme) -> None:
     assert client.get("/issuers/nobody/did.json").status_code == 404
 
 
-def test_profile_json_and_page(client, acme) -> None:
+def test_profile_json_and_page(issue, client, acme) -> None:
     profile = client.get("/issuers/acme", headers={"Accept": "application/json"}).json
     assert (
         profile["id"] == acme.did
@@ -52,7 +44,7 @@ def test_profile_json_and_page(client, acme) -> None:
     )
 
 
-def test_program_created_served_and_used(client, acme, settings) -> None:
+def test_program_created_served_and_used(issue, client, acme, settings) -> None:
     created = client.post("/api/v1/programs", json=PROGRAM, headers=acme.auth)
     assert created.status_code == 201, created.json
     url = f"{settings.base_url}/achievements/acme/WLD-1"
@@ -65,16 +57,16 @@ def test_program_created_served_and_used(client, acme, settings) -> None:
     )
     duplicate = client.post("/api/v1/programs", json=PROGRAM, headers=acme.auth)
     assert duplicate.status_code == 409
-    issued = _issue(
-        client, acme, {"recipient": {"email": "a@example.org"}, "achievement": {"code": "WLD-1"}}
+    issued = issue(
+        acme, {"recipient": {"email": "a@example.org"}, "achievement": {"code": "WLD-1"}}
     )
     credential = issued["credential"]
     assert credential["credentialSubject"]["achievement"]["id"] == url
     assert "validUntil" in credential  # from validityDays
 
 
-def test_status_list_etag_304_and_revocation(client, acme, ada_request) -> None:
-    issued = _issue(client, acme, ada_request)
+def test_status_list_etag_304_and_revocation(issue, client, acme, ada_request) -> None:
+    issued = issue(acme, ada_request)
     status = issued["credential"]["credentialStatus"]
     path = status["statusListCredential"].split("//", 1)[1].split("/", 1)[1]
     first = client.get("/" + path)
@@ -106,9 +98,9 @@ def test_status_list_etag_304_and_revocation(client, acme, ada_request) -> None:
 
 
 def test_rotation_keeps_old_credentials_verifiable(
-    client, acme, ada_request, settings, monkeypatch
+    issue, client, acme, ada_request, settings, monkeypatch
 ) -> None:
-    before = _issue(client, acme, ada_request)
+    before = issue(acme, ada_request)
     monkeypatch.setenv("DATABASE_URL", settings.database_url)
     monkeypatch.setenv("SCEAU_INSTANCE_DIR", str(settings.instance_dir))
     monkeypatch.setenv("SCEAU_BASE_URL", settings.base_url)
@@ -118,7 +110,7 @@ def test_rotation_keeps_old_credentials_verifiable(
     assert result.exit_code == 0, result.output
     doc = client.get("/issuers/acme/did.json").json
     assert len(doc["verificationMethod"]) == 4
-    after = _issue(client, acme, ada_request)
+    after = issue(acme, ada_request)
     assert (
         after["credential"]["proof"][0]["verificationMethod"]
         != before["credential"]["proof"][0]["verificationMethod"]
@@ -133,8 +125,8 @@ def test_rotation_keeps_old_credentials_verifiable(
         assert client.post("/api/v1/verify", json={"jwt": issued["jwt"]}).json["verified"] is True
 
 
-def test_credential_content_negotiation(client, acme, ada_request) -> None:
-    issued = _issue(client, acme, ada_request)
+def test_credential_content_negotiation(issue, client, acme, ada_request) -> None:
+    issued = issue(acme, ada_request)
     uuid = issued["id"].rsplit("/", 1)[1]
     as_json = client.get(f"/c/{uuid}", headers={"Accept": "application/vc+ld+json"})
     assert as_json.mimetype == "application/vc+ld+json" and as_json.json == issued["credential"]

@@ -9,18 +9,12 @@ from typing import Any
 REL = "https://example.test/vocab#related"
 
 
-def _issue(client: Any, org: Any, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def _code(report: dict[str, Any], step: str) -> str:
     return next(s["code"] for s in report["steps"] if s["id"] == step)
 
 
-def test_poison_graph_is_stopped_and_reported(client, acme, ada_request) -> None:
-    credential = copy.deepcopy(_issue(client, acme, ada_request)["credential"])
+def test_poison_graph_is_stopped_and_reported(issue, client, acme, ada_request) -> None:
+    credential = copy.deepcopy(issue(acme, ada_request)["credential"])
     # A 10-node blank-node clique: RDFC-1.0 would explore 10! permutations.
     credential["credentialSubject"][REL] = [
         {"@id": f"_:n{i}", REL: [{"@id": f"_:n{j}"} for j in range(10) if j != i]}
@@ -32,7 +26,7 @@ def test_poison_graph_is_stopped_and_reported(client, acme, ada_request) -> None
     assert _code(response.json, "context") == "canonicalization_limit"
 
 
-def test_oversized_and_deep_bodies_are_refused_before_work(client) -> None:
+def test_oversized_and_deep_bodies_are_refused_before_work(issue, client) -> None:
     huge = json.dumps({"credential": {"x": "y" * (1024 * 1024)}})
     assert (
         client.post("/api/v1/verify", data=huge, content_type="application/json").status_code == 413
@@ -42,8 +36,8 @@ def test_oversized_and_deep_bodies_are_refused_before_work(client) -> None:
     assert response.status_code == 413 and response.json["error"]["code"] == "payload_too_large"
 
 
-def test_forged_status_url_is_never_fetched(client, acme, ada_request) -> None:
-    credential = copy.deepcopy(_issue(client, acme, ada_request)["credential"])
+def test_forged_status_url_is_never_fetched(issue, client, acme, ada_request) -> None:
+    credential = copy.deepcopy(issue(acme, ada_request)["credential"])
     credential["credentialStatus"]["statusListCredential"] = (
         "http://169.254.169.254/latest/meta-data"
     )
@@ -52,8 +46,8 @@ def test_forged_status_url_is_never_fetched(client, acme, ada_request) -> None:
     assert _code(report, "proof") == "invalid_signature" and _code(report, "status") == "skipped"
 
 
-def test_unknown_context_and_huge_proof_value(client, acme, ada_request) -> None:
-    credential = copy.deepcopy(_issue(client, acme, ada_request)["credential"])
+def test_unknown_context_and_huge_proof_value(issue, client, acme, ada_request) -> None:
+    credential = copy.deepcopy(issue(acme, ada_request)["credential"])
     other = copy.deepcopy(credential)
     other["@context"].append("https://evil.example/context.jsonld")
     report = client.post("/api/v1/verify", json={"credential": other}).json

@@ -7,18 +7,12 @@ import json
 from typing import Any
 
 
-def _issue(client, org, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def _steps(report: dict[str, Any]) -> dict[str, str]:
     return {s["id"]: s["code"] for s in report["steps"]}
 
 
-def test_issued_credential_and_jwt_verify(client, acme, ada_request) -> None:
-    issued = _issue(client, acme, ada_request)
+def test_issued_credential_and_jwt_verify(issue, client, acme, ada_request) -> None:
+    issued = issue(acme, ada_request)
     for body in ({"credential": issued["credential"]}, {"jwt": issued["jwt"]}):
         report = client.post("/api/v1/verify", json=body).json
         assert report["verified"] is True, report
@@ -28,15 +22,15 @@ def test_issued_credential_and_jwt_verify(client, acme, ada_request) -> None:
         assert all(s["ok"] for s in report["steps"])
 
 
-def test_tampered_credential_fails_proof(client, acme, ada_request) -> None:
-    credential = copy.deepcopy(_issue(client, acme, ada_request)["credential"])
+def test_tampered_credential_fails_proof(issue, client, acme, ada_request) -> None:
+    credential = copy.deepcopy(issue(acme, ada_request)["credential"])
     credential["credentialSubject"]["result"][0]["value"] = "20"
     report = client.post("/api/v1/verify", json={"credential": credential}).json
     assert report["verified"] is False and _steps(report)["proof"] == "invalid_signature"
 
 
-def test_tampered_jwt_fails(client, acme, ada_request) -> None:
-    token = _issue(client, acme, ada_request)["jwt"]
+def test_tampered_jwt_fails(issue, client, acme, ada_request) -> None:
+    token = issue(acme, ada_request)["jwt"]
     head, payload, signature = token.split(".")
     flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
     report = client.post("/api/v1/verify", json={"jwt": f"{head}.{payload}.{flipped}"}).json
@@ -46,7 +40,7 @@ def test_tampered_jwt_fails(client, acme, ada_request) -> None:
     )
 
 
-def test_not_a_credential_is_400(client) -> None:
+def test_not_a_credential_is_400(issue, client) -> None:
     for body in ({"foo": 1}, [1, 2], {"credential": "text"}, {"jwt": 3}):
         response = client.post("/api/v1/verify", json=body)
         assert response.status_code == 400, body
@@ -57,7 +51,7 @@ def test_not_a_credential_is_400(client) -> None:
     )
 
 
-def test_garbage_credential_is_reported_not_crashed(client) -> None:
+def test_garbage_credential_is_reported_not_crashed(issue, client) -> None:
     for junk in (
         {"@context": "nope"},
         {"type": ["VerifiableCredential"]},
@@ -69,13 +63,13 @@ def test_garbage_credential_is_reported_not_crashed(client) -> None:
     assert response.status_code == 200 and response.json["verified"] is False
 
 
-def test_deep_json_is_refused(client) -> None:
+def test_deep_json_is_refused(issue, client) -> None:
     body = '{"credential": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
     response = client.post("/api/v1/verify", data=body, content_type="application/json")
     assert response.status_code in (400, 413)
 
 
-def test_vc_api_issue_and_verify(client, acme) -> None:
+def test_vc_api_issue_and_verify(issue, client, acme) -> None:
     unsigned = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, sync_playwright
@@ -33,16 +32,10 @@ def browser() -> Iterator[Browser]:
         instance.close()
 
 
-def _issue(client: Any, org: Any, request: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/v1/credentials", json=request, headers=org.auth)
-    assert response.status_code == 201, response.json
-    return response.json
-
-
 def test_page_shows_a_verified_credential_and_its_downloads(
-    browser, client, acme, ada_request, live_server, tmp_path
+    issue, browser, client, acme, ada_request, live_server, tmp_path
 ) -> None:
-    issued = _issue(client, acme, ada_request)
+    issued = issue(acme, ada_request)
     page = browser.new_page()
     page.goto(issued["id"])
     assert page.title() == "Welding, level 1 — Acme Certification"
@@ -62,9 +55,9 @@ def test_page_shows_a_verified_credential_and_its_downloads(
 
 
 def test_page_shows_revocation_and_its_reason(
-    browser, client, acme, ada_request, live_server
+    issue, browser, client, acme, ada_request, live_server
 ) -> None:
-    issued = _issue(client, acme, ada_request)
+    issued = issue(acme, ada_request)
     uuid = issued["id"].rsplit("/", 1)[1]
     client.post(
         f"/api/v1/credentials/{uuid}/revoke",
