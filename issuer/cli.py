@@ -20,7 +20,6 @@ from core.settings import load_settings
 from core.unit_of_work import Runtime
 from issuer.demo import create_demo
 from issuer.services.bulk import issue_rows, read_rows
-from issuer.services.issuance import issue_credential
 from issuer.services.organizations import create_organization, rotate_keys
 from issuer.services.programs import create_program
 from issuer.services.revocation import revoke_credential
@@ -164,15 +163,10 @@ def issue(slug: str, path: Path, code: str | None) -> None:
     with _unit() as deps:
         _org(deps, slug)
     runtime = _runtime()
-
-    def issue_one(payload: dict[str, Any], key: str) -> bool:
-        with runtime.unit() as deps:
-            return issue_credential(
-                deps, _org(deps, slug), payload, actor="cli", idempotency_key=key
-            ).replayed
-
     with runtime, click.progressbar(length=len(rows), label="issuing", file=sys.stderr) as bar:
-        report = issue_rows(rows, code, issue_one, on_row=lambda: bar.update(1))
+        report = issue_rows(
+            rows, code, runtime.unit, slug, actor="cli", on_row=lambda: bar.update(1)
+        )
     for failure in report.failed:
         click.echo(f"line {failure['line']}: {failure['reason']}", err=True)
     _print(report.to_json())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -17,7 +18,12 @@ from core.settings import Settings
 
 def org_did(settings: Settings, slug: str) -> str:
     """did:web:<host>:issuers:<slug>."""
-    return did_web(settings.base_url, ["issuers", slug])
+    return _did_for(settings.base_url, slug)
+
+
+@functools.lru_cache(maxsize=1024)
+def _did_for(base_url: str, slug: str) -> str:
+    return did_web(base_url, ["issuers", slug])
 
 
 def org_profile_url(settings: Settings, slug: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from core.audit.log import append as audit
@@ -40,6 +40,13 @@ class Issued:
 
     credential: Credential
     replayed: bool = False
+
+
+# Looked up before every keyed issue (each CSV row): columns only, the document is loaded on a hit.
+_EARLIER = select(Credential.id, Credential.request_hash).where(
+    Credential.organization_id == bindparam("org_id"),
+    Credential.idempotency_key == bindparam("key"),
+)
 
 
 def credential_url(base_url: str, credential_id: str) -> str:
@@ -118,12 +125,13 @@ def issue_credential(
 ) -> Issued:
     """Issue one credential from a request (see schemas/api/issue_credential.json)."""
     validate_issue_request(payload)
-    fingerprint = request_fingerprint(payload)
+    fingerprint = None
     if idempotency_key is not None:
-        earlier = deps.session.scalar(
-            select(Credential).where(
-                Credential.organization_id == org.id, Credential.idempotency_key == idempotency_key
-            )
+        fingerprint = request_fingerprint(payload)
+        earlier = (
+            deps.session.connection()
+            .execute(_EARLIER, {"org_id": org.id, "key": idempotency_key})
+            .first()
         )
         if earlier is not None:
             if earlier.request_hash != fingerprint:
@@ -131,7 +139,7 @@ def issue_credential(
                     "this Idempotency-Key was used for another request",
                     code="idempotency_key_reused",
                 )
-            return Issued(earlier, replayed=True)
+            return Issued(deps.session.get_one(Credential, earlier.id), replayed=True)
 
     settings, now = deps.settings, deps.clock.now()
     credential_id = str(uuid.uuid4())
@@ -209,18 +217,15 @@ def issue_credential(
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
     )
-    if idempotency_key is None:
+    try:
         _store(deps, row)
-    else:
-        # A concurrent request with the same key may have stored its credential first.
-        try:
-            with deps.session.begin_nested():
-                _store(deps, row)
-        except IntegrityError:
-            raise Conflict(
-                "a request with this Idempotency-Key is already being processed; retry",
-                code="idempotency_in_progress",
-            ) from None
+    except IntegrityError:
+        # Another request with this Idempotency-Key stored its credential first; the caller's
+        # unit of work (or the bulk row's savepoint) is rolled back by the exception.
+        raise Conflict(
+            "a request with this Idempotency-Key is already being processed; retry",
+            code="idempotency_in_progress",
+        ) from None
     audit(
         deps.session,
         actor=actor,

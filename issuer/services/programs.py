@@ -80,8 +80,15 @@ _PROGRAM = select(Program).where(
 
 
 def find_program(deps: Deps, org: Organization, code: str) -> Program | None:
-    """The organization's program with this code."""
-    return deps.session.scalar(_PROGRAM, {"org_id": org.id, "code": code})
+    """The organization's program with this code (remembered for the unit of work: a bulk
+    issue asks for the same program on every row, and programs never change within it)."""
+    known: dict[tuple[int, str], Program] = deps.session.info.setdefault("programs", {})
+    program = known.get((org.id, code))
+    if program is None:
+        program = deps.session.scalar(_PROGRAM, {"org_id": org.id, "code": code})
+        if program is not None:
+            known[(org.id, code)] = program
+    return program
 
 
 def get_program(deps: Deps, org: Organization, code: str) -> Program:
