@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -10,9 +14,11 @@ from core.credentials.report import VerificationReport
 from core.credentials.verify import VerifyOptions, verify_credential
 from core.db.models import Organization
 from core.deps import Deps
+from core.errors import FetchError
 from core.keys.directory import find_org, local_did_document, org_profile_url, slug_from_did
 from core.keys.resolver import DidResolver
 from core.net.fetch import fetch
+from core.settings import Settings
 from core.status.checker import BitstringStatusChecker
 from core.status.lists import find_list
 
@@ -47,25 +53,58 @@ def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:
     return status_list.signed_credential if status_list else None
 
 
-def _fetcher(deps: Deps):  # type: ignore[no-untyped-def]
-    settings = deps.settings
+class _FetchCache:
+    """Bodies of foreign DID documents and status lists, kept for one cache period per process.
 
-    def get(url: str) -> bytes:
-        return fetch(
+    Resolvers and checkers live for one request; this cache is what spares a foreign issuer a
+    request per verification. What it holds is still untrusted: every use verifies it again.
+    """
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, url: str, ttl: float, load: Callable[[str], bytes]) -> bytes:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(url)
+            if entry is not None and entry[0] > now:
+                self._entries.move_to_end(url)
+                return entry[1]
+        body = load(url)
+        if ttl > 0:
+            with self._lock:
+                self._entries[url] = (now + ttl, body)
+                self._entries.move_to_end(url)
+                while len(self._entries) > self.max_entries:
+                    self._entries.popitem(last=False)
+        return body
+
+
+_FETCHED = _FetchCache()
+
+
+def _fetcher(settings: Settings) -> Callable[[str], bytes]:
+    def load(url: str) -> bytes:
+        result = fetch(
             url,
             timeout=settings.net_timeout_seconds,
             max_bytes=settings.net_max_bytes,
             allow_private=settings.net_allow_private,
             allow_http=settings.net_allow_http,
-        ).body
+        )
+        if not result.ok:
+            raise FetchError(f"{url} answered HTTP {result.status}", code="fetch_failed")
+        return result.body
 
-    return get
+    return lambda url: _FETCHED.get(url, settings.status_cache_seconds, load)
 
 
 def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationReport:
     """Run the one pipeline on a credential (dict) or VC-JWT (str); never raises."""
     settings = deps.settings
-    fetcher = _fetcher(deps)
+    fetcher = _fetcher(settings)
     resolver = DidResolver(
         lambda did: local_did_document(deps.session, settings, did),
         fetcher=fetcher,

@@ -1,0 +1,47 @@
+"""The process-wide cache of fetched foreign documents used by the verifier."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.errors import FetchError
+from core.verifying import _FetchCache
+
+
+def test_bodies_are_kept_for_their_period_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
+    calls: list[str] = []
+
+    def load(url: str) -> bytes:
+        calls.append(url)
+        return url.encode()
+
+    cache = _FetchCache(max_entries=2)
+    assert cache.get("https://a.example/1", 60, load) == b"https://a.example/1"
+    assert cache.get("https://a.example/1", 60, load) == b"https://a.example/1"
+    assert calls == ["https://a.example/1"]
+    now[0] += 61
+    cache.get("https://a.example/1", 60, load)
+    assert len(calls) == 2
+    cache.get("https://b.example/", 60, load)
+    cache.get("https://c.example/", 60, load)
+    cache.get("https://a.example/1", 60, load)  # evicted by the bound of 2
+    assert len(calls) == 5
+    cache.get("https://d.example/", 0, load)
+    cache.get("https://d.example/", 0, load)  # a period of 0 caches nothing
+    assert calls.count("https://d.example/") == 2
+
+
+def test_failures_are_not_cached() -> None:
+    attempts = []
+
+    def failing(url: str) -> bytes:
+        attempts.append(url)
+        raise FetchError("down")
+
+    cache = _FetchCache()
+    for _ in range(2):
+        with pytest.raises(FetchError):
+            cache.get("https://down.example/", 60, failing)
+    assert len(attempts) == 2

@@ -1,0 +1,165 @@
+"""A foreign did:web issuer, resolved over HTTPS through the guarded fetch, end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import ssl
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+import core.net.fetch as fetch_module
+from core.credentials.builder import Recipient, achievement_document, build_credential
+from core.credentials.proofs import sign_credential
+from core.keys.did import build_did_document
+from core.keys.multikey import ed25519_public_multikey
+from core.status.bitstring import encode_status_list
+
+
+def _tls_files(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def foreign_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, dict[str, bytes]]]:
+    """An HTTPS server on localhost serving whatever the test puts in the returned dict."""
+    documents: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = documents.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body or b"{}")
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    cert_path, key_path = _tls_files(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    # The guarded fetch verifies TLS with the default context: make it trust this test server.
+    trusting = ssl.create_default_context(cafile=str(cert_path))
+    monkeypatch.setattr(fetch_module.ssl, "create_default_context", lambda: trusting)
+    try:
+        yield f"localhost:{server.server_address[1]}", documents
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _publish_foreign_credential(
+    host: str, documents: dict[str, bytes], revoked: bool
+) -> dict[str, Any]:
+    key = Ed25519PrivateKey.generate()
+    did = f"did:web:{host.replace(':', '%3A')}:issuers:foreign"
+    kid = ed25519_public_multikey(key.public_key())
+    documents["/issuers/foreign/did.json"] = json.dumps(
+        build_did_document(did, [(kid, key.public_key())], [])
+    ).encode()
+    list_url = f"https://{host}/status/1"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+    def sign(document: dict[str, Any]) -> dict[str, Any]:
+        return sign_credential(
+            document,
+            private_key=key,
+            verification_method=f"{did}#{kid}",
+            created="2025-01-01T00:00:00Z",
+        )
+
+    status_list = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": list_url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": did,
+        "validFrom": "2025-01-01T00:00:00Z",
+        "credentialSubject": {
+            "id": f"{list_url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_status_list([42] if revoked else [], 131072),
+        },
+    }
+    documents["/status/1"] = json.dumps(sign(status_list)).encode()
+    definition = {"name": "Foreign badge", "description": "From elsewhere.", "criteria": "Pass."}
+    credential = build_credential(
+        credential_url=f"https://{host}/credentials/1",
+        issuer={"id": did, "type": ["Profile"], "name": "Foreign Body"},
+        achievement=achievement_document(
+            "urn:uuid:7b0a4b8e-0000-4000-8000-000000000001", definition
+        ),
+        recipient=Recipient("someone@example.org", "Someone"),
+        valid_from=now - dt.timedelta(days=1),
+        valid_until=None,
+        awarded=now,
+        status={
+            "id": f"{list_url}#42",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "42",
+            "statusListCredential": list_url,
+        },
+    )
+    return sign(credential)
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_foreign_did_web_is_resolved_over_https(client, foreign_host, revoked: bool) -> None:
+    host, documents = foreign_host
+    credential = _publish_foreign_credential(host, documents, revoked)
+    report = client.post("/api/v1/verify", json={"credential": credential}).json
+    steps = {s["id"]: s["code"] for s in report["steps"]}
+    assert steps["proof"] == "ok" and steps["issuer"] == "unknown_issuer", report
+    assert steps["status"] == ("revoked" if revoked else "not_revoked")
+    assert report["verified"] is (not revoked)
+
+
+def test_foreign_issuer_whose_document_is_gone_is_not_verified(client, foreign_host) -> None:
+    host, documents = foreign_host
+    credential = _publish_foreign_credential(host, documents, revoked=False)
+    del documents["/issuers/foreign/did.json"]
+    report = client.post("/api/v1/verify", json={"credential": credential}).json
+    assert report["verified"] is False
+    assert {s["id"]: s["code"] for s in report["steps"]}["proof"] == "unknown_key"
