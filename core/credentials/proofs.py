@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import json
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
@@ -25,12 +27,19 @@ def proof_hash_data(
     max_work: int = DEFAULT_MAX_WORK,
 ) -> bytes:
     """hashData = SHA-256(canonical proof config) ‖ SHA-256(canonical document): 64 bytes."""
-    config_canon = canonical_nquads(proof_config, max_work=max_work)
+    config_canon = _config_canon(json.dumps(proof_config, sort_keys=True), max_work)
     document_canon = canonical_nquads(document_without_proof, max_work=max_work)
     return (
         hashlib.sha256(config_canon.encode("utf-8")).digest()
         + hashlib.sha256(document_canon.encode("utf-8")).digest()
     )
+
+
+@functools.lru_cache(maxsize=128)
+def _config_canon(config_json: str, max_work: int) -> str:
+    # A bulk issue signs many documents with one key within the same second: the proof
+    # configuration (contexts, key, time) repeats, and so does its canonical form.
+    return canonical_nquads(json.loads(config_json), max_work=max_work)
 
 
 def sign_credential(
