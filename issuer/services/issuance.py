@@ -29,7 +29,7 @@ from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.keys.directory import issuer_profile, org_did
 from core.keys.store import SigningKeys, open_signing_keys
-from core.status.lists import allocate_index, list_url, publish_list, status_entry
+from core.status.lists import Signer, allocate_index, list_url, publish_list, status_entry
 from core.validation import validate_payload
 from issuer.services.programs import check_definition, get_program, program_achievement
 
@@ -79,7 +79,7 @@ def _parse_instant(value: str, path: str) -> datetime:
     return instant.astimezone(UTC).replace(microsecond=0)
 
 
-def signer(keys: SigningKeys, created: str, max_work: int):  # type: ignore[no-untyped-def]
+def signer(keys: SigningKeys, created: str, max_work: int) -> Signer:
     """A function signing an unsigned document with the organization's proof key."""
 
     def sign(unsigned: dict[str, Any]) -> dict[str, Any]:

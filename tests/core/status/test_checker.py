@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import datetime, timedelta
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from sceau_test_support import GOLDEN_DIR, load_golden_module
 
 from core.clock import FixedClock
 from core.errors import FetchError, StatusListError
@@ -17,18 +15,7 @@ from core.keys.resolver import DidResolver
 from core.status.bitstring import encode_status_list
 from core.status.checker import BitstringStatusChecker
 
-GOLDEN_DIR = Path(__file__).resolve().parents[2] / "vectors" / "golden"
-
-
-def _load_golden_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sceau_golden", GOLDEN_DIR / "make_golden.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-G = _load_golden_module()
+G = load_golden_module()
 STATUS_LIST: dict[str, Any] = json.loads((GOLDEN_DIR / "status-list.json").read_text("utf-8"))
 
 
