@@ -134,6 +134,26 @@ class KeyControllerMismatch(KeyResolutionError):
     code = "key_controller_mismatch"
 
 
+class KeyCompromised(KeyResolutionError):
+    """The verification method is a key of this instance that was marked compromised."""
+
+    code = "key_compromised"
+
+
+class KeyRetired(ProofError):
+    """A retired key of this instance signed something dated after its retirement (or undated)."""
+
+    code = "key_retired"
+
+
+class UnsignedDataError(CredentialError):
+    """A JSON-LD document holds data that would fall outside its signature (dropped by JSON-LD
+    processing: terms mapped to null, nested ``@vocab``/``@base`` tricks, ``@index``, ...)."""
+
+    code = "unsigned_data"
+    http_status = 400
+
+
 class StatusListError(CredentialError):
     """A status list could not be fetched, verified or decoded."""
 

@@ -39,6 +39,7 @@ class Settings:
     net_allow_private: bool = False
     net_allow_http: bool = False
     jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA")
+    clock_skew_seconds: int = 300
 
     @property
     def host_for_did(self) -> str:
@@ -171,4 +172,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         net_allow_private=_bool(env, "SCEAU_NET_ALLOW_PRIVATE", False),
         net_allow_http=_bool(env, "SCEAU_NET_ALLOW_HTTP", False),
         jwt_algorithms=algorithms,
+        clock_skew_seconds=_int(env, "SCEAU_CLOCK_SKEW_SECONDS", 300, minimum=0),
     )

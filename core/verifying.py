@@ -127,6 +127,7 @@ def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationR
         require_known_issuer=False,
         max_bytes=settings.max_body_bytes,
         max_depth=settings.max_json_depth,
+        clock_skew_seconds=settings.clock_skew_seconds,
     )
     return verify_credential(
         unverified_credential,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -11,13 +12,17 @@ from core.errors import (
     CanonicalizationLimitError,
     ContextError,
     InvalidSignature,
+    KeyCompromised,
     KeyControllerMismatch,
     KeyResolutionError,
+    KeyRetired,
     ProofError,
     SceauError,
     UndefinedTermError,
+    UnsignedDataError,
 )
-from core.keys.resolver import KeyResolver
+from core.keys.did import ResolvedKey
+from core.keys.resolver import KeyResolver, key_for_issuer
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
@@ -36,6 +41,11 @@ PROOF_MESSAGES: dict[str, str] = {
     "was signed, or was not signed with this key.",
     "unknown_key": "The key that signed the credential could not be found.",
     "key_controller_mismatch": "The key that signed the credential does not belong to its issuer.",
+    "key_compromised": "The key that signed the credential was declared compromised by its "
+    "issuer: the signature proves nothing.",
+    "key_retired": "The credential claims to have been signed after its issuer retired the key "
+    "that signed it.",
+    "unsigned_data": "The credential holds data that its signature does not cover.",
     "algorithm_not_allowed": "The token uses a signature algorithm that is not accepted.",
     "canonicalization_limit": "The credential is too complex to check safely.",
     "undefined_term": "The credential uses terms that its contexts do not define.",
@@ -84,9 +94,8 @@ def check_embedded_proof(
         value = proof.get("proofValue")
         if not isinstance(value, str) or len(value) > MAX_PROOF_VALUE_LENGTH:
             raise InvalidSignature("proofValue is not a signature")
-        key = resolver.resolve(proof["verificationMethod"])
-        if key.controller != issuer_id:
-            raise KeyControllerMismatch("the key's controller is not the issuer")
+        key = key_for_issuer(resolver, proof["verificationMethod"], issuer_id)
+        check_not_retired(key, proof.get("created"))
         if not isinstance(key.public_key, Ed25519PublicKey):
             raise ProofError("not an Ed25519 key", code="unsupported_proof")
         verify_proof(unverified_credential, proof, key.public_key, max_work=max_work)
@@ -94,10 +103,42 @@ def check_embedded_proof(
     return methods
 
 
+def _instant(value: object) -> datetime | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
+def check_not_retired(key: ResolvedKey, signed_at: object) -> None:
+    """KeyRetired unless ``key`` is not retired or ``signed_at`` (a proof's ``created``, a JWT's
+    ``iat``) is no later than its retirement; credentials carry whole seconds, so a signature
+    made in the very second of the rotation is still accepted."""
+    if key.retired_at is None:
+        return
+    instant = _instant(signed_at)
+    if instant is None or instant > key.retired_at:
+        raise KeyRetired("the key was retired before this signature's date")
+
+
 def proof_failure(exc: SceauError) -> tuple[str, str, dict[str, Any]]:
     """Map an error of the proof checks to (stable code, human message, details)."""
     if isinstance(exc, KeyControllerMismatch):
         code = "key_controller_mismatch"
+    elif isinstance(exc, KeyCompromised):
+        code = "key_compromised"
+    elif isinstance(exc, KeyRetired):
+        code = "key_retired"
+    elif isinstance(exc, UnsignedDataError):
+        code = "unsigned_data"
     elif isinstance(exc, KeyResolutionError):
         code = "unknown_key"
     elif isinstance(exc, UndefinedTermError):
@@ -122,6 +163,7 @@ __all__ = [
     "CRYPTOSUITE",
     "PROOF_MESSAGES",
     "check_embedded_proof",
+    "check_not_retired",
     "issuer_id_of",
     "proof_failure",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from core.clock import Clock, isoformat_z
@@ -96,8 +96,12 @@ def _parse_instant(value: object) -> datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
-def dates_step(parsed: Parsed, clock: Clock) -> Step:
-    """validFrom / validUntil (or VC 1.1 issuanceDate / expirationDate, and JWT nbf / exp)."""
+def dates_step(parsed: Parsed, clock: Clock, skew_seconds: int = 0) -> Step:
+    """validFrom / validUntil (or VC 1.1 issuanceDate / expirationDate, and JWT nbf / exp).
+
+    A start up to ``skew_seconds`` in the future is accepted, as the VC verifiers of the field
+    do: the issuer's clock may run a little ahead of ours.
+    """
     credential = parsed.unverified_credential
     claims = parsed.jwt.payload if parsed.jwt is not None else {}
     starts = [credential.get("validFrom"), credential.get("issuanceDate")]
@@ -116,7 +120,7 @@ def dates_step(parsed: Parsed, clock: Clock) -> Step:
         details["validFrom"] = isoformat_z(max(valid_from))
     if valid_until:
         details["validUntil"] = isoformat_z(min(valid_until))
-    if valid_from and max(valid_from) > now:
+    if valid_from and max(valid_from) > now + timedelta(seconds=skew_seconds):
         raise Stop("not_yet_valid", "The credential is not valid yet.", details)
     if valid_until and min(valid_until) < now:
         raise Stop("expired", "The credential has expired.", details)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -30,12 +31,21 @@ _FRAGMENT_RE = re.compile(r"\A[A-Za-z0-9._~!$&'()*+,;=:@/?-]+\Z")
 
 @dataclass(frozen=True)
 class ResolvedKey:
-    """A public key found for a verification method id, with the controller that claims it."""
+    """A public key found for a verification method id.
+
+    ``did`` is the DID whose own document listed the method as an assertion method (the part of
+    ``id`` before '#'); ``controller`` is what the method *claims* as its controller, which
+    proves nothing until that controller's own document lists the method (core.keys.binding).
+    ``retired_at`` is set for a retired key of this instance: it proves only what was signed
+    before that instant.
+    """
 
     id: str
     controller: str
     public_key: Ed25519PublicKey | EllipticCurvePublicKey
     type: str
+    did: str = ""
+    retired_at: datetime | None = None
 
 
 # --- did:web -------------------------------------------------------------------------------
@@ -165,7 +175,9 @@ def resolve_did_key(did_url: str) -> ResolvedKey:
         public_key = p256_public_from_multikey(value)
     else:
         raise KeyResolutionError("unsupported did:key type (need Ed25519 or P-256)")
-    return ResolvedKey(id=f"{did}#{value}", controller=did, public_key=public_key, type="Multikey")
+    return ResolvedKey(
+        id=f"{did}#{value}", controller=did, public_key=public_key, type="Multikey", did=did
+    )
 
 
 # --- lookup in a DID document --------------------------------------------------------------
@@ -175,21 +187,43 @@ def _absolute(doc_id: str, ref: str) -> str:
     return doc_id + ref if ref.startswith("#") else ref
 
 
+def _assertion_entries(did_document: dict[str, Any]) -> list[Any]:
+    assertion = did_document.get("assertionMethod")
+    if not isinstance(assertion, list):
+        assertion = [assertion] if assertion is not None else []
+    return assertion
+
+
+def lists_assertion_method(did_document: dict[str, Any], method_id: str) -> bool:
+    """True when the document lists ``method_id`` (by reference or embedded) in assertionMethod."""
+    doc_id = did_document.get("id") if isinstance(did_document, dict) else None
+    if not isinstance(doc_id, str) or not doc_id:
+        return False
+    for entry in _assertion_entries(did_document):
+        ref = entry.get("id") if isinstance(entry, dict) else entry
+        if isinstance(ref, str) and _absolute(doc_id, ref) == method_id:
+            return True
+    return False
+
+
 def find_verification_method(did_document: dict[str, Any], vm_id: str) -> ResolvedKey:
-    """Find ``vm_id`` (absolute or '#frag') among the document's assertion methods and decode it."""
+    """Find ``vm_id`` (absolute or '#frag') among the document's assertion methods and decode it.
+
+    The method must belong to the document's own DID: a document cannot vouch for an id under
+    another DID.
+    """
     if not isinstance(did_document, dict) or not isinstance(vm_id, str) or not vm_id:
         raise KeyResolutionError("no DID document or key id to look up")
     doc_id = did_document.get("id")
     if not isinstance(doc_id, str) or not doc_id:
         raise KeyResolutionError("the DID document has no id")
     wanted = _absolute(doc_id, vm_id)
+    if wanted.split("#", 1)[0] != doc_id:
+        raise KeyResolutionError("the verification method is not under the document's DID")
 
-    assertion = did_document.get("assertionMethod")
-    if not isinstance(assertion, list):
-        assertion = [assertion] if assertion is not None else []
     listed = False
     method: dict[str, Any] | None = None
-    for entry in assertion:
+    for entry in _assertion_entries(did_document):
         if isinstance(entry, str) and _absolute(doc_id, entry) == wanted:
             listed = True
         elif isinstance(entry, dict) and _absolute(doc_id, str(entry.get("id", ""))) == wanted:
@@ -216,7 +250,11 @@ def find_verification_method(did_document: dict[str, Any], vm_id: str) -> Resolv
     if not isinstance(method_type, str):
         raise KeyResolutionError("the verification method has no type")
     return ResolvedKey(
-        id=wanted, controller=controller, public_key=_decode_method(method), type=method_type
+        id=wanted,
+        controller=controller,
+        public_key=_decode_method(method),
+        type=method_type,
+        did=doc_id,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import pytest
 from sceau_test_support import GOLDEN_DIR, load_golden_module
 
-from core.clock import FixedClock
+from core.clock import FixedClock, isoformat_z
 from core.credentials.jsonld import canonical_nquads
 from core.credentials.report import STEP_CODES, STEP_IDS, VerificationReport
+from core.credentials.steps import Parsed, Stop, dates_step
 from core.credentials.verify import VerifyOptions, verify_credential
 from core.encoding import b64url_decode, b64url_encode, multibase_decode
 from core.errors import StatusListError
@@ -99,23 +101,25 @@ VALID_STEPS = {
     "status": "not_revoked",
 }
 
+FORGED = {"issuer": "skipped", "dates": "skipped", "status": "skipped"}
+
 GOLDEN_CASES: dict[str, tuple[bool, dict[str, str]]] = {
     "valid": (True, {}),
-    "tampered": (False, {"proof": "invalid_signature", "status": "skipped"}),
+    "tampered": (False, {"proof": "invalid_signature", **FORGED}),
     "expired": (False, {"dates": "expired"}),
     "not-yet-valid": (False, {"dates": "not_yet_valid"}),
     "revoked": (False, {"status": "revoked"}),
-    "no-proof": (False, {"proof": "no_proof", "status": "skipped"}),
+    "no-proof": (False, {"proof": "no_proof", **FORGED}),
     "unknown-term": (
         False,
-        {"context": "undefined_term", "proof": "undefined_term", "status": "skipped"},
+        {"context": "undefined_term", "proof": "undefined_term", **FORGED},
     ),
     "foreign-issuer": (False, {"issuer": "unknown_issuer", "status": "no_status"}),
-    "wrong-key": (False, {"proof": "key_controller_mismatch", "status": "skipped"}),
+    "wrong-key": (False, {"proof": "key_controller_mismatch", **FORGED}),
     "jwt-valid": (True, {}),
-    "jwt-tampered": (False, {"proof": "invalid_signature", "status": "skipped"}),
-    "jwt-alg-none": (False, {"proof": "algorithm_not_allowed", "status": "skipped"}),
-    "jwt-hs256": (False, {"proof": "algorithm_not_allowed", "status": "skipped"}),
+    "jwt-tampered": (False, {"proof": "invalid_signature", **FORGED}),
+    "jwt-alg-none": (False, {"proof": "algorithm_not_allowed", **FORGED}),
+    "jwt-hs256": (False, {"proof": "algorithm_not_allowed", **FORGED}),
 }
 
 
@@ -249,16 +253,33 @@ def test_proof_as_object_and_several_proofs(
     assert codes(verify(many, resolver, checker))["proof"] == "unsupported_proof"
 
 
-def test_vc11_dates_are_understood(resolver: DidResolver) -> None:
-    document = golden("no-proof")
+def _dates(document: dict[str, Any], skew: int = 0) -> str:
+    parsed = Parsed("ldp", document, G.ISSUER_DID)
+    try:
+        return dates_step(parsed, CLOCK, skew).code
+    except Stop as stop:
+        return stop.code
+
+
+def test_vc11_dates_are_understood() -> None:
+    document = golden("valid")
     del document["validUntil"]
     document["expirationDate"] = "2026-01-01T00:00:00Z"
-    assert codes(verify(document, resolver, SpyChecker()))["dates"] == "expired"
-    document = golden("no-proof")
+    assert _dates(document) == "expired"
+    document = golden("valid")
     document["issuanceDate"] = "2099-01-01T00:00:00Z"
-    assert codes(verify(document, resolver, SpyChecker()))["dates"] == "not_yet_valid"
+    assert _dates(document) == "not_yet_valid"
     document["issuanceDate"] = "soon"
-    assert codes(verify(document, resolver, SpyChecker()))["dates"] == "invalid_date"
+    assert _dates(document) == "invalid_date"
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected"), [(299, "valid"), (300, "valid"), (301, "not_yet_valid")]
+)
+def test_a_start_within_the_clock_skew_is_accepted(ahead: int, expected: str) -> None:
+    document = golden("valid")
+    document["validFrom"] = isoformat_z(G.NOW + dt.timedelta(seconds=ahead))
+    assert _dates(document, skew=300) == expected
 
 
 def test_schema_can_be_optional(resolver: DidResolver, checker: BitstringStatusChecker) -> None:
@@ -322,16 +343,27 @@ class Exploding:
         raise RuntimeError("secret internal detail")
 
 
-def test_unexpected_errors_become_internal_error_steps(caplog: pytest.LogCaptureFixture) -> None:
+def test_unexpected_errors_become_internal_error_steps(
+    resolver: DidResolver, caplog: pytest.LogCaptureFixture
+) -> None:
     boom = Exploding()
     report = verify_credential(
         golden("valid"), resolver=boom, status_checker=boom, issuers=boom, clock=CLOCK
     )
     assert codes(report)["proof"] == "internal_error"
-    assert codes(report)["issuer"] == "internal_error"
+    assert codes(report)["issuer"] == "skipped"
     assert not report.verified
     assert "secret" not in json.dumps(report.to_json())
     assert "secret internal detail" in caplog.text  # logged for the operators
+    after_proof = verify_credential(
+        golden("valid"), resolver=resolver, status_checker=boom, issuers=boom, clock=CLOCK
+    )
+    assert codes(after_proof)["proof"] == "ok"
+    assert (codes(after_proof)["issuer"], codes(after_proof)["status"]) == (
+        "internal_error",
+        "internal_error",
+    )
+    assert "secret" not in json.dumps(after_proof.to_json())
 
 
 def test_status_errors_are_unavailable_not_internal(resolver: DidResolver) -> None:

@@ -236,7 +236,8 @@ def test_find_verification_method_other_encodings() -> None:
     assert found.public_numbers() == p256.public_numbers()
 
 
-def test_controller_comes_from_the_method() -> None:
+def test_a_claimed_controller_is_reported_beside_the_documents_own_did() -> None:
+    """The method's controller field is only a claim: the DID that vouches is the document's."""
     ed = Ed25519PrivateKey.generate().public_key()
     method = {
         "id": DID + "#k",
@@ -244,7 +245,21 @@ def test_controller_comes_from_the_method() -> None:
         "controller": "did:web:evil.example",
         "publicKeyMultibase": ed25519_public_multikey(ed),
     }
-    assert find_verification_method(_doc(method), "#k").controller == "did:web:evil.example"
+    found = find_verification_method(_doc(method), "#k")
+    assert (found.did, found.controller) == (DID, "did:web:evil.example")
+
+
+def test_a_document_cannot_vouch_for_a_method_under_another_did() -> None:
+    ed = Ed25519PrivateKey.generate().public_key()
+    other = "did:web:acme.example"
+    method = {
+        "id": other + "#k",
+        "type": "Multikey",
+        "controller": other,
+        "publicKeyMultibase": ed25519_public_multikey(ed),
+    }
+    with pytest.raises(KeyResolutionError, match="not under the document's DID"):
+        find_verification_method(_doc(method), other + "#k")
 
 
 @pytest.mark.parametrize(
@@ -278,6 +293,7 @@ def test_resolve_did_key_ed25519() -> None:
             controller=did,
             public_key=resolved.public_key,
             type="Multikey",
+            did=did,
         )
         assert _raw(resolved.public_key) == expected_raw
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from core.errors import FetchError, KeyResolutionError
-from core.keys.did import build_did_document
+from core.errors import FetchError, KeyCompromised, KeyControllerMismatch, KeyResolutionError
+from core.keys.did import build_did_document, did_web_document_url
 from core.keys.multikey import ed25519_public_multikey
-from core.keys.resolver import DidResolver
+from core.keys.resolver import DidResolver, KeyState, LocalDid, key_for_issuer
 
 OURS = "did:web:certs.example.test:issuers:acme"
 FOREIGN = "did:web:other.example:issuers:beta"
@@ -137,3 +138,67 @@ def test_without_fetcher_foreign_dids_are_unknown() -> None:
     resolver = DidResolver(lambda did: None, fetcher=None)
     with pytest.raises(KeyResolutionError):
         resolver.resolve(FOREIGN + "#k1")
+
+
+# --- binding a key to an issuer --------------------------------------------------------------
+
+
+def _claiming(did: str, controller: str, key: Ed25519PrivateKey = KEY) -> dict[str, Any]:
+    doc = document(did, key)
+    doc["verificationMethod"][0]["controller"] = controller
+    return doc
+
+
+def _foreign(*docs: dict[str, Any]) -> DidResolver:
+    bodies: dict[str, bytes | Exception] = {
+        did_web_document_url(d["id"]): json.dumps(d).encode() for d in docs
+    }
+    return DidResolver({OURS: document(OURS, OTHER_KEY)}.get, fetcher=Fetcher(bodies))
+
+
+def test_a_key_proves_for_the_did_of_its_own_document() -> None:
+    key = key_for_issuer(_foreign(document(FOREIGN)), FOREIGN + "#k1", FOREIGN)
+    assert (key.did, key.controller) == (FOREIGN, FOREIGN)
+
+
+def test_a_foreign_key_claiming_our_did_as_controller_does_not_prove_for_us() -> None:
+    resolver = _foreign(_claiming(FOREIGN, controller=OURS))
+    with pytest.raises(KeyControllerMismatch):
+        key_for_issuer(resolver, FOREIGN + "#k1", OURS)
+
+
+def test_a_key_proves_for_no_other_issuer() -> None:
+    with pytest.raises(KeyControllerMismatch):
+        key_for_issuer(_foreign(document(FOREIGN)), FOREIGN + "#k1", OURS)
+
+
+def test_a_controller_listing_the_key_in_its_own_document_adopts_it() -> None:
+    third = "did:web:third.example"
+    controller_doc = document(third)
+    controller_doc["assertionMethod"].append(FOREIGN + "#k1")
+    resolver = _foreign(_claiming(FOREIGN, controller=third), controller_doc)
+    assert key_for_issuer(resolver, FOREIGN + "#k1", third).did == FOREIGN
+    with pytest.raises(KeyControllerMismatch):  # the key's own DID is not its controller
+        key_for_issuer(resolver, FOREIGN + "#k1", FOREIGN)
+
+
+def test_a_controller_listing_the_key_only_as_authentication_does_not_adopt_it() -> None:
+    third = "did:web:third.example"
+    controller_doc = document(third)
+    controller_doc["authentication"] = [FOREIGN + "#k1"]
+    resolver = _foreign(_claiming(FOREIGN, controller=third), controller_doc)
+    with pytest.raises(KeyControllerMismatch):
+        key_for_issuer(resolver, FOREIGN + "#k1", third)
+
+
+def test_states_of_our_keys_come_with_the_local_document() -> None:
+    retired = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    local = LocalDid(
+        document(OURS),
+        {OURS + "#k1": KeyState(retired_at=retired), OURS + "#gone": KeyState(compromised=True)},
+    )
+    resolver = DidResolver({OURS: local}.get, fetcher=None)
+    assert resolver.resolve(OURS + "#k1").retired_at == retired
+    with pytest.raises(KeyCompromised) as caught:
+        resolver.resolve(OURS + "#gone")
+    assert caught.value.code == "key_compromised"
