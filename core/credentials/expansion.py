@@ -11,6 +11,7 @@ from pyld import jsonld as pyld_jsonld
 
 from core.credentials.loader import document_loader, load_context
 from core.credentials.nquads import BNODE, LITERAL, Dataset, from_pyld
+from core.credentials.safe_mode import SafeProcessor, raise_if_dropped
 from core.errors import ContextError, InputError
 
 VOCAB_SENTINEL = "urn:sceau:undefined-term#"
@@ -83,8 +84,14 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
     resolves relative references, which plain processing (base '') also drops and strict
     processing turns into ``sceau-relative:...`` IRIs. No sentinel => nothing was dropped and
     every IRI was produced by the same rule in both modes.
+
+    Strict mode is also safe mode (core.credentials.safe_mode): data that JSON-LD processing
+    would drop, and so leave outside a signature, raises UnsignedDataError. Language-tagged
+    strings with a base direction become i18n datatypes, as Digital Bazaar's cryptosuites do.
     """
-    options: dict[str, Any] = {"documentLoader": document_loader}
+    options: dict[str, Any] = {"documentLoader": document_loader, "rdfDirection": "i18n-datatype"}
+    original = document
+    processor = SafeProcessor() if strict else pyld_jsonld.JsonLdProcessor()
     if strict:
         contexts = _context_list(document)
         if not _declares_vocab(contexts):
@@ -94,7 +101,7 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
     try:
         with _pyld_lock, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            dataset = pyld_jsonld.to_rdf(document, options)
+            dataset = processor.to_rdf(document, options)
     except Exception as exc:
         cause: BaseException | None = exc
         while cause is not None:
@@ -104,6 +111,8 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
         raise InputError(
             "the JSON-LD document could not be processed", code="invalid_jsonld"
         ) from None
+    if isinstance(processor, SafeProcessor):
+        raise_if_dropped(processor, original)
     return from_pyld(dataset)
 
 

@@ -43,6 +43,7 @@ from core.errors import (
     ProofError,
     SceauError,
     UndefinedTermError,
+    UnsignedDataError,
 )
 from core.keys.resolver import KeyResolver, key_for_issuer
 
@@ -164,6 +165,13 @@ def _context(parsed: Parsed, options: VerifyOptions) -> Step:
         ) from None
     except ContextError:
         raise Stop("unknown_context", "The credential's JSON-LD context is not valid.") from None
+    except UnsignedDataError as exc:
+        raise Stop(
+            "unsigned_data",
+            "The credential holds data that its signature does not cover: it could have been "
+            "changed after signing.",
+            {"problems": exc.problems[:20]},
+        ) from None
     except InputError:
         raise Stop("invalid_jsonld", "The credential is not valid JSON-LD.") from None
     except CanonicalizationLimitError:

@@ -31,7 +31,12 @@ from core.keys.directory import issuer_profile, org_did
 from core.keys.store import SigningKeys, open_signing_keys
 from core.status.lists import Signer, allocate_index, list_url, publish_list, status_entry
 from core.validation import validate_payload
-from issuer.services.programs import check_definition, get_program, program_achievement
+from issuer.services.programs import (
+    check_definition,
+    get_program,
+    program_achievement,
+    refuse_jsonld_keywords,
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ def _store(deps: Deps, row: Credential) -> None:
 def validate_issue_request(payload: Any) -> None:
     """Schema and content checks that need no database."""
     validate_payload("issue_credential", payload)
+    refuse_jsonld_keywords(payload)
     bad = find_control_characters(payload)
     if bad:
         raise InputError(

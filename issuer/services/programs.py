@@ -12,7 +12,7 @@ from core.credentials.jsonld import canonical_nquads
 from core.credentials.untrusted import find_control_characters
 from core.db.models import Organization, Program
 from core.deps import Deps
-from core.errors import Conflict, InputError, NotFound
+from core.errors import Conflict, InputError, NotFound, UnsignedDataError
 from core.validation import validate_payload
 
 
@@ -21,8 +21,39 @@ def achievement_url(base_url: str, slug: str, code: str) -> str:
     return f"{base_url}/achievements/{slug}/{code}"
 
 
+def _keyword_paths(value: Any, path: str) -> list[str]:
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{where}.{key}" if where else key
+                if key.startswith("@"):
+                    found.append(child_path)
+                else:
+                    stack.append((child_path, child))
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(node))
+    return sorted(found)
+
+
+def refuse_jsonld_keywords(payload: Any, path: str = "") -> None:
+    """Issuing requests describe credentials with the terms of the VC and OB contexts only: a
+    nested @context (or any other JSON-LD keyword) would let the request define its own terms."""
+    found = _keyword_paths(payload, path)
+    if found:
+        raise InputError(
+            "JSON-LD keywords (@context, @id, ...) are not accepted in an issuing request; use "
+            "the terms of the Open Badges 3.0 context",
+            code="jsonld_keyword",
+            problems=[{"path": p, "message": "JSON-LD keyword"} for p in found[:20]],
+        )
+
+
 def check_definition(definition: dict[str, Any], path: str = "achievement") -> None:
-    """Reject control characters and JSON-LD terms the OB contexts do not define."""
+    """Reject control characters, JSON-LD keywords and terms the OB contexts do not define."""
+    refuse_jsonld_keywords(definition, path)
     bad = find_control_characters(definition)
     if bad:
         raise InputError(
@@ -36,7 +67,12 @@ def check_definition(definition: dict[str, Any], path: str = "achievement") -> N
         "@context": list(CONTEXTS),
         **achievement_document("urn:uuid:00000000-0000-0000-0000-000000000000", definition),
     }
-    canonical_nquads(probe, strict=True)
+    try:
+        canonical_nquads(probe, strict=True)
+    except UnsignedDataError as error:
+        prefix = f"{path}." if path else ""
+        problems = [{**p, "path": prefix + p["path"]} for p in error.problems]
+        raise UnsignedDataError(error.message, problems=problems) from None
 
 
 def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> Program:

@@ -76,7 +76,8 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
     try:
         signed = sign(credential)  # type: ignore[arg-type]
     except CredentialError as error:  # the VC API answers 400 to every unusable credential
-        raise InputError(error.message, code=error.code, problems=error.problems) from None
+        problems = [{**p, "path": f"credential.{p.get('path', '')}"} for p in error.problems]
+        raise InputError(error.message, code=error.code, problems=problems) from None
     audit(
         deps.session,
         actor=f"api:{org.slug}",

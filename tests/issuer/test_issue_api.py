@@ -186,3 +186,40 @@ def test_api_key_of_another_org_cannot_revoke(client, acme, create_org, ada_requ
         f"/api/v1/credentials/{uuid}/revoke", json={"reason": "x"}, headers=other.auth
     )
     assert response.status_code == 404
+
+
+def test_a_nested_context_that_drops_data_is_refused_with_its_path(client, acme, ada_request):
+    """The review's example: `@vocab: null` would leave `score` outside the signature."""
+    ada_request["achievement"]["related"] = [
+        {"@context": {"@vocab": None}, "score": "x", "id": "urn:uuid:1", "type": ["Related"]}
+    ]
+    response = client.post("/api/v1/credentials", json=ada_request, headers=acme.auth)
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "jsonld_keyword"
+    assert response.json["error"]["problems"] == [
+        {"path": "achievement.related[0].@context", "message": "JSON-LD keyword"}
+    ]
+
+
+def test_a_nested_context_defining_its_own_terms_is_refused(client, acme, ada_request):
+    ada_request["achievement"]["related"] = [
+        {"@context": {"score": "https://evil.example/score"}, "score": "x", "id": "urn:uuid:1"}
+    ]
+    response = client.post("/api/v1/credentials", json=ada_request, headers=acme.auth)
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "jsonld_keyword"
+
+
+def test_programs_refuse_json_ld_keywords(client, acme):
+    program = {
+        "code": "P1",
+        "name": "Welding",
+        "description": "Arc welding.",
+        "criteria": "Pass.",
+        "related": [{"@context": {"@vocab": None}, "id": "urn:uuid:1", "score": "x"}],
+    }
+    response = client.post("/api/v1/programs", json=program, headers=acme.auth)
+    assert response.status_code == 400
+    assert response.json["error"]["problems"] == [
+        {"path": "related[0].@context", "message": "JSON-LD keyword"}
+    ]
