@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from core.audit.log import head as audit_head
 from core.audit.log import verify_chain
 from core.db.migrate import upgrade
 from core.deps import Deps
@@ -194,12 +195,30 @@ def audit() -> None:
     """The audit log."""
 
 
+def _anchors(values: tuple[str, ...]) -> dict[int, str]:
+    anchors: dict[int, str] = {}
+    for value in values:
+        seq, _, digest = value.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise click.BadParameter(f"{value!r} is not SEQ:HASH", param_hint="--anchor")
+        anchors[int(seq)] = digest
+    return anchors
+
+
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    help="SEQ:HASH of an event recorded earlier outside the database (repeatable).",
+)
+def audit_verify(anchors: tuple[str, ...]) -> None:
     """Check the hash chain of the audit log; exit 1 if it is broken."""
+    expected = _anchors(anchors)
     with _unit() as deps:
-        intact, count, message = verify_chain(deps.session)
-    _print({"intact": intact, "events": count, "message": message})
+        intact, count, message = verify_chain(deps.session, expected)
+        seq, digest = audit_head(deps.session)
+    _print({"intact": intact, "events": count, "message": message, "anchor": f"{seq}:{digest}"})
     if not intact:
         sys.exit(1)
 

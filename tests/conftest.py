@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from core.db.base import Base
@@ -19,7 +20,7 @@ from core.db.migrate import upgrade
 from core.settings import Settings, load_settings
 from core.unit_of_work import Runtime
 from issuer.services.organizations import create_organization
-from wsgi import create_app
+from wsgi import cli, create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,3 +177,18 @@ def ada_request() -> dict[str, Any]:
     import copy
 
     return copy.deepcopy(ADA)
+
+
+@pytest.fixture
+def sceau(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run the `sceau` command line against the test database: sceau("org", "create", ...)."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SCEAU_INSTANCE_DIR", str(settings.instance_dir))
+    monkeypatch.setenv("SCEAU_BASE_URL", settings.base_url)
+    monkeypatch.setenv("SCEAU_STATUS_CACHE_SECONDS", "0")
+    runner = CliRunner()
+
+    def run(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return run

@@ -93,8 +93,16 @@ def append(
     return event
 
 
-def verify_chain(session: Session) -> tuple[bool, int, str]:
-    """Walk the whole chain: (intact, events checked, message naming the first broken event)."""
+def verify_chain(
+    session: Session, anchors: dict[int, str] | None = None
+) -> tuple[bool, int, str]:
+    """Walk the whole chain: (intact, events checked, message naming the first broken event).
+
+    Detects edited events (hash), deleted or reordered ones (sequence and links) and deleted
+    newest events: the head row, moved by every append, must name the last event. ``anchors``
+    (seq -> hash, recorded outside the database, e.g. from an earlier run's output) also
+    catch a rewrite of the head row itself.
+    """
     previous, count = GENESIS, 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).yield_per(1000):
         count += 1
@@ -102,5 +110,25 @@ def verify_chain(session: Session) -> tuple[bool, int, str]:
             return False, count, f"event {event.seq}: the chain is broken before it"
         if _event_hash(previous, event.seq, _fields(event)) != event.hash:
             return False, count, f"event {event.seq}: its content was altered"
+        if anchors and anchors.get(event.seq, event.hash) != event.hash:
+            return False, count, f"event {event.seq}: it differs from the recorded anchor"
         previous = event.hash
-    return True, count, f"{count} events, chain intact"
+    head = session.execute(select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == 1)).first()
+    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    if (head_seq, head_hash) != (count, previous):
+        return (
+            False,
+            count,
+            f"the log ends at event {count} but its head names event {head_seq}: "
+            "the newest events were deleted",
+        )
+    missing = sorted(seq for seq in (anchors or {}) if seq > count)
+    if missing:
+        return False, count, f"event {missing[0]} of the recorded anchors is missing"
+    return True, count, f"{count} events, chain intact, head {previous}"
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(seq, hash) of the newest event: an anchor to keep outside the database."""
+    row = session.execute(select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == 1)).first()
+    return (row.seq, row.hash) if row is not None else (0, GENESIS)

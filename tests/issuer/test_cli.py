@@ -5,25 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
-
-from wsgi import cli
-
-
-@pytest.fixture
-def sceau(settings, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("SCEAU_INSTANCE_DIR", str(settings.instance_dir))
-    monkeypatch.setenv("SCEAU_BASE_URL", settings.base_url)
-    monkeypatch.setenv("SCEAU_STATUS_CACHE_SECONDS", "0")
-    runner = CliRunner()
-
-    def run(*args: str):
-        return runner.invoke(cli, list(args), catch_exceptions=False)
-
-    return run
-
 
 def _json_tail(output: str) -> dict:
     return json.loads(output[output.index("{") :])
