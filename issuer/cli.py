@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from core.settings import load_settings
 from core.unit_of_work import Runtime
 from issuer.demo import create_demo
 from issuer.services.bulk import issue_rows, read_rows
-from issuer.services.organizations import create_organization, rotate_keys
+from issuer.services.organizations import compromise_key, create_organization, rotate_keys
 from issuer.services.programs import create_program
 from issuer.services.revocation import revoke_credential
 
@@ -112,6 +113,43 @@ def keys_rotate(slug: str) -> None:
     except SceauError as error:
         raise _fail(error) from None
     _print({"slug": slug, "did": org_did(deps.settings, slug), "new_keys": kids})
+
+
+@keys.command("compromise")
+@click.option("--org", "slug", required=True)
+@click.option("--key", "kid", required=True, help="The key id (the part after '#').")
+@click.option(
+    "--since",
+    default=None,
+    help="ISO date-time from which the key is believed compromised: only what it signed from "
+    "then on is listed for re-issue (default: everything it signed).",
+)
+def keys_compromise(slug: str, kid: str, since: str | None) -> None:
+    """Withdraw a compromised key; a new key replaces it; list what it signed, for re-issue."""
+    since_at = _instant(since, "--since") if since else None
+    try:
+        with _unit() as deps:
+            done = compromise_key(deps, slug, kid, since=since_at)
+    except SceauError as error:
+        raise _fail(error) from None
+    _print(
+        {
+            "slug": slug,
+            "compromised": done.kid,
+            "replacement": done.replacement,
+            "republishedStatusLists": done.republished_lists,
+            "reissue": done.credentials,
+            "unstoredSignatures": done.unstored_signatures,
+        }
+    )
+
+
+def _instant(value: str, option: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time", param_hint=option) from None
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 @click.group("program")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -33,6 +34,8 @@ class KeyCipher:
         if not isinstance(master_key, bytes) or len(master_key) != 32:
             raise ConfigurationError("SCEAU_MASTER_KEY must be 32 bytes (AES-256)")
         self._aead = AESGCM(master_key)
+        #: Names the master key without revealing it (keys of in-process caches).
+        self.fingerprint = hashlib.sha256(b"sceau key cache\0" + master_key).digest()
 
     def encrypt(self, plaintext: bytes, *, aad: bytes) -> bytes:
         """Encrypt with a fresh random 96-bit nonce; the format byte is authenticated too."""

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.models import Organization
+from core.db.models.keys import COMPROMISED, RETIRED
 from core.keys.did import build_did_document, did_web
-from core.keys.store import public_key_of, published_keys
+from core.keys.resolver import KeyState, LocalDid
+from core.keys.store import key_states, public_key_of, published_keys
 from core.settings import Settings
 
 
@@ -60,11 +62,20 @@ def did_document(session: Session, settings: Settings, org: Organization) -> dic
     return build_did_document(did, ed_keys, p256_keys)
 
 
-def local_did_document(session: Session, settings: Settings, did: str) -> dict[str, Any] | None:
-    """The DID document of an organization of this instance, or None."""
+def local_did_document(session: Session, settings: Settings, did: str) -> LocalDid | None:
+    """The DID document of an organization of this instance and its keys' states, or None."""
     slug = slug_from_did(settings, did)
     org = find_org(session, slug) if slug else None
-    return did_document(session, settings, org) if org else None
+    if org is None:
+        return None
+    states = {
+        f"{did}#{row.kid}": KeyState(
+            retired_at=row.retired_at if row.status in (RETIRED, COMPROMISED) else None,
+            compromised=row.status == COMPROMISED,
+        )
+        for row in key_states(session, org.id)
+    }
+    return LocalDid(did_document(session, settings, org), states)
 
 
 def issuer_profile(settings: Settings, org: Organization) -> dict[str, Any]:

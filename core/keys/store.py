@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import functools
+import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,8 +15,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.db.models import Organization, SigningKey
-from core.db.models.keys import ACTIVE, ED25519, P256, RETIRED
-from core.errors import ConfigurationError
+from core.db.models.keys import ACTIVE, COMPROMISED, ED25519, P256, RETIRED
+from core.errors import ConfigurationError, Conflict, NotFound
 from core.keys.cipher import (
     KeyCipher,
     generate_ed25519,
@@ -82,10 +84,29 @@ def _add_key(
     return row
 
 
+def lock_keys(session: Session, org: Organization) -> None:
+    """Take the organization's key lock before reading the clock for a rotation or compromise.
+
+    Issuing transactions hold a shared lock on the same row while they sign (open_signing_keys),
+    so a rotation waits for them: every proof made with a key is dated no later than its
+    retirement. On SQLite, write transactions are serialized anyway.
+    """
+    session.execute(
+        select(Organization.id).where(Organization.id == org.id).with_for_update()
+    ).one()
+
+
+def _new_version(org: Organization) -> None:
+    org.key_version = secrets.token_hex(16)
+
+
 def create_keys(
     session: Session, org: Organization, cipher: KeyCipher, now: datetime
 ) -> list[SigningKey]:
-    """Give the organization a fresh Ed25519 and P-256 key, retiring the active ones (rotation)."""
+    """Give the organization a fresh Ed25519 and P-256 key, retiring the active ones (rotation).
+
+    Call lock_keys first (and read ``now`` after it) when the organization already has keys.
+    """
     for row in session.scalars(
         select(SigningKey).where(SigningKey.organization_id == org.id, SigningKey.status == ACTIVE)
     ):
@@ -95,8 +116,35 @@ def create_keys(
         _add_key(session, org, generate_ed25519(), ED25519, cipher, now),
         _add_key(session, org, generate_p256(), P256, cipher, now),
     ]
+    _new_version(org)
     session.flush()
     return rows
+
+
+def compromise_key(
+    session: Session, org: Organization, kid: str, cipher: KeyCipher, now: datetime
+) -> tuple[SigningKey, SigningKey | None]:
+    """Withdraw a key; when it was the active key of its kind, a new one replaces it.
+
+    Returns (the compromised row, its replacement or None). Call lock_keys first.
+    """
+    row = session.scalar(
+        select(SigningKey).where(SigningKey.organization_id == org.id, SigningKey.kid == kid)
+    )
+    if row is None:
+        raise NotFound(f"organization {org.slug!r} has no key {kid!r}")
+    if row.status == COMPROMISED:
+        raise Conflict(f"key {kid!r} is already marked compromised", code="already_compromised")
+    replacement = None
+    if row.status == ACTIVE:
+        key = generate_ed25519() if row.algorithm == ED25519 else generate_p256()
+        replacement = _add_key(session, org, key, row.algorithm, cipher, now)
+        row.retired_at = now
+    row.status = COMPROMISED
+    row.compromised_at = now
+    _new_version(org)
+    session.flush()
+    return row, replacement
 
 
 def published_keys(session: Session, org_id: int) -> list[SigningKey]:
@@ -113,35 +161,72 @@ def published_keys(session: Session, org_id: int) -> list[SigningKey]:
 _ACTIVE_KEYS = select(SigningKey).where(
     SigningKey.organization_id == bindparam("org_id"), SigningKey.status == ACTIVE
 )
+# Shared with other signers, exclusive with lock_keys: the keys cannot change under a signer.
+_KEY_VERSION = (
+    select(Organization.key_version)
+    .where(Organization.id == bindparam("org_id"))
+    .with_for_update(read=True)
+)
+
+_MAX_CACHED = 64
+_opened: OrderedDict[tuple[int, str, str, bytes], SigningKeys] = OrderedDict()
+_opened_lock = threading.Lock()
 
 
-@functools.lru_cache(maxsize=64)
-def _open(
-    cipher: KeyCipher, kid: str, encrypted: bytes
-) -> Ed25519PrivateKey | ec.EllipticCurvePrivateKey:
-    # Keyed by the ciphertext itself: a rotated or withdrawn key is never served from here,
-    # since only the rows that the database still lists as active are ever looked up.
-    key = load_private_key(cipher.decrypt(encrypted, aad=kid.encode()))
+def clear_key_cache() -> None:
+    """Forget every decrypted key (tests)."""
+    with _opened_lock:
+        _opened.clear()
+
+
+def _open(cipher: KeyCipher, row: SigningKey) -> Ed25519PrivateKey | ec.EllipticCurvePrivateKey:
+    key = load_private_key(cipher.decrypt(row.private_key_encrypted, aad=row.kid.encode()))
     if not isinstance(key, (Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
-        raise ConfigurationError(f"key {kid} has an unsupported type")
+        raise ConfigurationError(f"key {row.kid} has an unsupported type")
     return key
 
 
 def open_signing_keys(
     session: Session, org: Organization, did: str, cipher: KeyCipher
 ) -> SigningKeys:
-    """Decrypt the organization's active keys for signing."""
-    active = {
-        row.algorithm: row
-        for row in session.scalars(_ACTIVE_KEYS, {"org_id": org.id})
-    }
+    """Decrypt the organization's active keys for signing.
+
+    Decrypted keys are cached per process under the organization's key version, read here with
+    a shared lock in the caller's transaction: a rotation or compromise committed by any
+    process changes the version, so the next unit of work opens the new keys.
+    """
+    version = session.execute(_KEY_VERSION, {"org_id": org.id}).scalar_one()
+    # The cipher's master key is part of the cache key: another instance's database in the
+    # same process (tests) never gets these keys.
+    cache_key = (org.id, version, did, cipher.fingerprint)
+    with _opened_lock:
+        cached = _opened.get(cache_key)
+        if cached is not None:
+            _opened.move_to_end(cache_key)
+            return cached
+    active = {row.algorithm: row for row in session.scalars(_ACTIVE_KEYS, {"org_id": org.id})}
     if ED25519 not in active or P256 not in active:
         raise ConfigurationError(f"organization {org.slug} has no active signing keys")
-    ed = _open(cipher, active[ED25519].kid, active[ED25519].private_key_encrypted)
-    p256 = _open(cipher, active[P256].kid, active[P256].private_key_encrypted)
+    ed = _open(cipher, active[ED25519])
+    p256 = _open(cipher, active[P256])
     if not isinstance(ed, Ed25519PrivateKey) or not isinstance(p256, ec.EllipticCurvePrivateKey):
         raise ConfigurationError(f"organization {org.slug} has keys of the wrong type")
-    return SigningKeys(did, active[ED25519].kid, ed, active[P256].kid, p256)
+    keys = SigningKeys(did, active[ED25519].kid, ed, active[P256].kid, p256)
+    if version:
+        with _opened_lock:
+            _opened[cache_key] = keys
+            while len(_opened) > _MAX_CACHED:
+                _opened.popitem(last=False)
+    return keys
+
+
+def key_states(session: Session, org_id: int) -> list[SigningKey]:
+    """Every key of the organization, compromised ones included (for the verifier's states)."""
+    return list(
+        session.scalars(
+            select(SigningKey).where(SigningKey.organization_id == org_id).order_by(SigningKey.id)
+        )
+    )
 
 
 def public_key_of(row: SigningKey) -> Ed25519PublicKey | ec.EllipticCurvePublicKey:

@@ -174,6 +174,8 @@ def issue_credential(
             problems=[{"path": "validUntil", "message": "must be after validFrom"}],
         )
 
+    # The shared key lock before the status list rows: the order a key compromise locks in.
+    keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
     status_list, index = allocate_index(deps.session, org, credential_id, settings, now)
     url = list_url(settings, org.slug, status_list.number)
     recipient = payload["recipient"]
@@ -199,7 +201,6 @@ def issue_credential(
             problems=problems,
         )
 
-    keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
     sign = signer(keys, isoformat_z(now), settings.canonicalization_max_work)
     document = sign(unsigned)
     token = sign_vc_jwt(unsigned, private_key=keys.p256, kid=keys.jwt_kid)
@@ -222,6 +223,8 @@ def issue_credential(
         issued_at=now,
         idempotency_key=idempotency_key,
         request_hash=fingerprint,
+        proof_kid=keys.ed25519_kid,
+        jwt_kid=keys.p256_kid,
     )
     try:
         _store(deps, row)

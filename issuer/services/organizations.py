@@ -7,16 +7,20 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from core.audit.log import append as audit
-from core.db.models import ApiKey, Organization
+from core.clock import isoformat_z
+from core.db.models import ApiKey, AuditEvent, Credential, Organization, StatusList
 from core.deps import Deps
 from core.errors import AuthenticationError, Conflict, InputError, NotFound
 from core.keys.directory import find_org, org_did
-from core.keys.store import create_keys
-from core.status.lists import current_list
+from core.keys.store import compromise_key as compromise_key_row
+from core.keys.store import create_keys, lock_keys, open_signing_keys
+from core.status.lists import current_list, lock_list, publish_list
+from issuer.services.issuance import credential_url, signer
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 KEY_PREFIX = "sceau_"
@@ -103,7 +107,8 @@ def rotate_keys(deps: Deps, slug: str, actor: str = "cli") -> list[str]:
     org = find_org(deps.session, slug)
     if org is None:
         raise NotFound(f"no organization {slug!r}")
-    now = deps.clock.now()
+    lock_keys(deps.session, org)
+    now = deps.clock.now()  # after the lock: no signature in flight is dated after this
     rows = create_keys(deps.session, org, deps.cipher, now)
     kids = [row.kid for row in rows]
     audit(
@@ -116,3 +121,79 @@ def rotate_keys(deps: Deps, slug: str, actor: str = "cli") -> list[str]:
         data={"kids": kids},
     )
     return kids
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """What a key compromise did, and what its organization must now re-issue."""
+
+    kid: str
+    replacement: str | None
+    credentials: list[str]
+    unstored_signatures: list[str]
+    republished_lists: list[int]
+
+
+def compromise_key(
+    deps: Deps, slug: str, kid: str, *, since: datetime | None = None, actor: str = "cli"
+) -> Compromise:
+    """Withdraw a key from the DID document (its proofs fail with `key_compromised`).
+
+    A new active key of the same kind replaces it, so issuing goes on; status lists are re-signed
+    with the new key; the credentials the key signed (from ``since`` on, when given) are listed
+    for re-issue, and so are the VC API signatures recorded in the audit log.
+    """
+    org = find_org(deps.session, slug)
+    if org is None:
+        raise NotFound(f"no organization {slug!r}")
+    lock_keys(deps.session, org)
+    now = deps.clock.now()
+    row, replacement = compromise_key_row(deps.session, org, kid, deps.cipher, now)
+    keys = open_signing_keys(deps.session, org, org_did(deps.settings, slug), deps.cipher)
+    sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
+    republished = []
+    for number, list_id in deps.session.execute(
+        select(StatusList.number, StatusList.id)
+        .where(StatusList.organization_id == org.id, StatusList.signed_credential.is_not(None))
+        .order_by(StatusList.number)
+    ).all():
+        publish_list(
+            deps.session, deps.settings, org, lock_list(deps.session, list_id), keys.did, sign, now
+        )
+        republished.append(number)
+    signed = select(Credential.id).where(
+        Credential.organization_id == org.id,
+        or_(Credential.proof_kid == kid, Credential.jwt_kid == kid),
+    )
+    if since is not None:
+        signed = signed.where(Credential.issued_at >= since)
+    credentials = [
+        credential_url(deps.settings.base_url, cid)
+        for cid in deps.session.scalars(signed.order_by(Credential.issued_at, Credential.id))
+    ]
+    unstored = [
+        event.subject
+        for event in deps.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.organization_slug == slug, AuditEvent.action == "credential.sign"
+            )
+        )
+        if event.data.get("proofKid") == kid and (since is None or event.created_at >= since)
+    ]
+    audit(
+        deps.session,
+        actor=actor,
+        action="keys.compromise",
+        subject=slug,
+        organization=slug,
+        now=now,
+        data={
+            "kid": kid,
+            "replacement": replacement.kid if replacement else None,
+            "since": isoformat_z(since) if since else None,
+            "credentials": len(credentials),
+        },
+    )
+    return Compromise(
+        row.kid, replacement.kid if replacement else None, credentials, unstored, republished
+    )

@@ -40,6 +40,8 @@ def revoke_credential(
             problems=[{"path": "reason", "message": "required, no control characters"}],
         )
     row = find_credential(deps, org, credential_id)
+    # The key lock first, then the list's: the order a key compromise takes them in.
+    keys = open_signing_keys(deps.session, org, org_did(deps.settings, org.slug), deps.cipher)
     status_list = lock_list(deps.session, row.status_list_id)
     deps.session.refresh(row)
     if row.revoked_at is not None:
@@ -48,7 +50,6 @@ def revoke_credential(
     row.revoked_at = now
     row.revocation_reason = reason
     deps.session.flush()
-    keys = open_signing_keys(deps.session, org, org_did(deps.settings, org.slug), deps.cipher)
     sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
     publish_list(deps.session, deps.settings, org, status_list, keys.did, sign, now)
     audit(

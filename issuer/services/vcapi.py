@@ -85,5 +85,6 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
         subject=str(credential.get("id", "")),
         organization=org.slug,
         now=now,
+        data={"proofKid": keys.ed25519_kid},
     )  # type: ignore[union-attr]
     return signed

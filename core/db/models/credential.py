@@ -35,3 +35,7 @@ class Credential(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200))
     # SHA-256 of the canonical request: a reused Idempotency-Key with another body is refused.
     request_hash: Mapped[str | None] = mapped_column(String(64))
+    # The key ids (DID URL fragments) of its Data Integrity proof and of its VC-JWT: what a
+    # compromised key signed is listed for re-issue.
+    proof_kid: Mapped[str | None] = mapped_column(String(128))
+    jwt_kid: Mapped[str | None] = mapped_column(String(128))

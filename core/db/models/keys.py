@@ -18,7 +18,8 @@ COMPROMISED = "compromised"
 
 
 class SigningKey(Base):
-    """One key pair. Rotation retires keys but keeps them in the DID document."""
+    """One key pair. Rotation retires keys but keeps them in the DID document (a retired key
+    proves only what was signed before ``retired_at``); a compromised key is withdrawn."""
 
     __tablename__ = "signing_keys"
     __table_args__ = (UniqueConstraint("organization_id", "kid"),)
@@ -33,3 +34,4 @@ class SigningKey(Base):
     status: Mapped[str] = mapped_column(String(16), default=ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    compromised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

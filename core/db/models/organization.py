@@ -21,6 +21,9 @@ class Organization(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A random token changed by every rotation or compromise of the keys: caches of decrypted
+    # private keys are keyed by it, so no process keeps signing with a key that was replaced.
+    key_version: Mapped[str] = mapped_column(String(32), default="")
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="organization")
 
