@@ -38,7 +38,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     runtime = Runtime(settings)
-    init_database(app, settings, runtime.sessions)
+    init_database(app, settings, runtime.sessions, runtime.read_sessions)
     register_error_handlers(app)
     install_security_headers(app)
     for blueprint in (issuer_api, issuer_public, verifier_bp, wallet_bp):

@@ -23,6 +23,9 @@ class Runtime:
         self.clock = clock or SystemClock()
         self.engine: Engine = make_engine(settings.database_url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.read_sessions: sessionmaker[Session] = make_session_factory(
+            self.engine, read_only=True
+        )
         self.cipher = KeyCipher(settings.master_key)
 
     def close(self) -> None:

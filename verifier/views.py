@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify
 
 from core.errors import InputError
 from core.verifying import verify_untrusted
-from core.web.database import deps
+from core.web.database import deps, read_only
 from core.web.requests import json_object
 
 bp = Blueprint("verifier", __name__)
@@ -28,6 +28,7 @@ def _unverified_input(body: dict[str, Any]) -> object:
 
 
 @bp.post("/api/v1/verify")
+@read_only
 def verify() -> Response:
     unverified = _unverified_input(json_object())
     report = verify_untrusted(deps(), unverified)
@@ -35,6 +36,7 @@ def verify() -> Response:
 
 
 @bp.post("/credentials/verify")
+@read_only
 def vc_api_verify() -> Response:
     body = json_object()
     unverified = body.get("verifiableCredential")

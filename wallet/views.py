@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from core.db.models import Credential
 from core.verifying import verify_untrusted
-from core.web.database import deps
+from core.web.database import deps, read_only
 from core.web.headers import public_resource
 
 bp = Blueprint("wallet", __name__, template_folder="templates")
@@ -36,16 +36,19 @@ def _as_jwt(row: Credential) -> Response:
 
 
 @bp.get("/c/<uuid:credential_id>.json")
+@read_only
 def credential_json(credential_id: Any) -> Response:
     return _as_json(_credential(str(credential_id)))
 
 
 @bp.get("/c/<uuid:credential_id>.jwt")
+@read_only
 def credential_jwt(credential_id: Any) -> Response:
     return _as_jwt(_credential(str(credential_id)))
 
 
 @bp.get("/c/<uuid:credential_id>")
+@read_only
 def credential(credential_id: Any) -> Response | str:
     row = _credential(str(credential_id))
     best = request.accept_mimetypes.best_match(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -10,12 +14,31 @@ from core.deps import Deps
 from core.keys.cipher import KeyCipher
 from core.settings import Settings
 
+View = TypeVar("View", bound=Callable[..., Any])
 
-def init_database(app: Flask, settings: Settings, factory: sessionmaker[Session]) -> None:
-    """Bind the session factory; roll back whatever a request did not commit."""
+
+def read_only(view: View) -> View:
+    """Mark a view that never writes: its session does not take SQLite's write lock."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        g.sceau_read_only = True
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def init_database(
+    app: Flask,
+    settings: Settings,
+    factory: sessionmaker[Session],
+    read_factory: sessionmaker[Session] | None = None,
+) -> None:
+    """Bind the session factories; roll back whatever a request did not commit."""
     app.extensions["sceau"] = {
         "settings": settings,
         "sessions": factory,
+        "read_sessions": read_factory or factory,
         "cipher": KeyCipher(settings.master_key),
         "clock": SystemClock(),
     }
@@ -38,7 +61,8 @@ def deps() -> Deps:
     """The Deps of the current request, with its (lazily opened) session."""
     ext = current_app.extensions["sceau"]
     if "db_session" not in g:
-        g.db_session = ext["sessions"]()
+        factory = ext["read_sessions"] if g.get("sceau_read_only") else ext["sessions"]
+        g.db_session = factory()
     return Deps(
         session=g.db_session, settings=ext["settings"], clock=ext["clock"], cipher=ext["cipher"]
     )

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from core.keys.directory import did_document, find_org, issuer_profile, org_did
 from core.status.lists import find_list
-from core.web.database import deps
+from core.web.database import deps, read_only
 from core.web.headers import public_resource
 from core.web.requests import wants_html
 from issuer.services.programs import find_program, program_achievement
@@ -25,6 +25,7 @@ def _json(document: object, content_type: str, max_age: int) -> Response:
 
 
 @bp.get("/issuers/<slug>/did.json")
+@read_only
 def did_json(slug: str) -> Response:
     d = deps()
     org = find_org(d.session, slug) or abort(404)
@@ -32,6 +33,7 @@ def did_json(slug: str) -> Response:
 
 
 @bp.get("/issuers/<slug>")
+@read_only
 def profile(slug: str) -> Response | str:
     d = deps()
     org = find_org(d.session, slug) or abort(404)
@@ -44,6 +46,7 @@ def profile(slug: str) -> Response | str:
 
 
 @bp.get("/achievements/<slug>/<code>")
+@read_only
 def achievement(slug: str, code: str) -> Response | str:
     d = deps()
     org = find_org(d.session, slug) or abort(404)
@@ -55,6 +58,7 @@ def achievement(slug: str, code: str) -> Response | str:
 
 
 @bp.get("/status/<slug>/<int:number>")
+@read_only
 def status_list(slug: str, number: int) -> Response:
     d = deps()
     org = find_org(d.session, slug) or abort(404)
