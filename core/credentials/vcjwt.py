@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from core.credentials.untrusted import parse_untrusted_json
 from core.encoding import b64url_decode
 from core.errors import InputError, InvalidSignature, PayloadTooLarge, ProofError
 
@@ -39,27 +39,18 @@ class ParsedJwt:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError("duplicate member")
-        result[key] = value
-    return result
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"non-standard JSON constant {name}")
+#: Deepest nesting of a JWT's header or payload.
+MAX_JSON_DEPTH = 32
 
 
 def _json_object(segment: str) -> dict[str, Any]:
+    # The same bounded reader as every other untrusted JSON: duplicate keys, NaN/Infinity,
+    # overflowing numbers and lone surrogates are refused, numbers are read as JavaScript does.
     try:
-        value = json.loads(
-            b64url_decode(segment).decode("utf-8"),
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
+        value = parse_untrusted_json(
+            b64url_decode(segment), max_bytes=len(segment), max_depth=MAX_JSON_DEPTH
         )
-    except (InputError, UnicodeDecodeError, ValueError, RecursionError):
+    except InputError:
         raise InputError(_MALFORMED, code="malformed_jwt") from None
     if not isinstance(value, dict):
         raise InputError(_MALFORMED, code="malformed_jwt")
