@@ -95,9 +95,16 @@ def numeric_date(value: object) -> int | None:
 
 
 def sign_vc_jwt(
-    credential: dict[str, Any], *, private_key: ec.EllipticCurvePrivateKey, kid: str
+    credential: dict[str, Any],
+    *,
+    private_key: ec.EllipticCurvePrivateKey,
+    kid: str,
+    issued_at: datetime | None = None,
 ) -> str:
-    """Sign ``credential`` as an OB 3.0 VC-JWT with ES256 (proof removed, JWT claims added)."""
+    """Sign ``credential`` as an OB 3.0 VC-JWT with ES256 (proof removed, JWT claims added).
+
+    ``issued_at`` becomes ``iat``: the signing date, by which verifiers bound a retired key.
+    """
     if not isinstance(private_key, ec.EllipticCurvePrivateKey) or not isinstance(
         private_key.curve, ec.SECP256R1
     ):
@@ -121,6 +128,8 @@ def sign_vc_jwt(
     subjects = _subject_ids(credential)
     if len(subjects) == 1:
         payload["sub"] = subjects[0]
+    if issued_at is not None:
+        payload["iat"] = math.floor(issued_at.timestamp())
     return jwt.encode(payload, private_key, algorithm="ES256", headers={"kid": kid, "typ": "JWT"})
 
 

@@ -246,6 +246,7 @@ def _check_jwt(parsed: Parsed, resolver: KeyResolver, options: VerifyOptions) ->
     payload = parsed.jwt.payload if isinstance(parsed.jwt.payload, dict) else {}
     # The consistency check below makes `iss` equal the credential's issuer; bind to that.
     key = key_for_issuer(resolver, kid, parsed.issuer_id)
+    # The signing date is `iat`; tokens made before Sceau set it fall back on `nbf`.
     check_not_retired(key, payload.get("iat", payload.get("nbf")))
     verify_vc_jwt_signature(parsed.token, key.public_key, algorithms=(alg,))
     problems = check_jwt_claims_consistency(parsed.jwt)

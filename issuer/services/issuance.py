@@ -203,7 +203,7 @@ def issue_credential(
 
     sign = signer(keys, isoformat_z(now), settings.canonicalization_max_work)
     document = sign(unsigned)
-    token = sign_vc_jwt(unsigned, private_key=keys.p256, kid=keys.jwt_kid)
+    token = sign_vc_jwt(unsigned, private_key=keys.p256, kid=keys.jwt_kid, issued_at=now)
     if status_list.signed_credential is None:
         publish_list(deps.session, settings, org, status_list, keys.did, sign, now)
 

@@ -99,12 +99,16 @@ def test_a_retired_key_proves_only_what_was_signed_before_its_retirement(
 ) -> None:
     old = _keys(runtime, acme)
     issued = issue(acme, ada_request)
+    # Valid from next week: its JWT's nbf is after the rotation, its iat before.
+    ada_request["validFrom"] = isoformat_z(dt.datetime.now(dt.UTC) + dt.timedelta(days=7))
+    future = issue(acme, ada_request)
     with runtime.unit() as deps:
         rotate_keys(deps, acme.slug)
     with runtime.unit() as deps:
         retired = deps.session.query(SigningKey).filter_by(kid=old.ed25519_kid).one().retired_at
     assert _verify(client, credential=issued["credential"])["verified"] is True
     assert _verify(client, jwt=issued["jwt"])["verified"] is True
+    assert _steps(_verify(client, jwt=future["jwt"]))["proof"] == "ok"
 
     unsigned = copy.deepcopy(issued["credential"])
     del unsigned["proof"]

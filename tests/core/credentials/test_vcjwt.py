@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -86,6 +87,12 @@ def test_sign_header_and_payload(p256: ec.EllipticCurvePrivateKey) -> None:
     )
     assert payload == expected
     assert "proof" in credential  # the input is not modified
+
+
+def test_sign_records_the_signing_date_as_iat(p256: ec.EllipticCurvePrivateKey) -> None:
+    signed_at = datetime(2025, 1, 15, 9, 0, 30, tzinfo=UTC)
+    token = sign_vc_jwt(_credential(), private_key=p256, kid=KID, issued_at=signed_at)
+    assert json.loads(b64url_decode(token.split(".")[1]))["iat"] == 1736931630
 
 
 def test_signed_token_verifies_with_an_independent_library(
