@@ -6,6 +6,8 @@ import copy
 import json
 from typing import Any
 
+import pytest
+
 
 def _steps(report: dict[str, Any]) -> dict[str, str]:
     return {s["id"]: s["code"] for s in report["steps"]}
@@ -17,7 +19,7 @@ def test_issued_credential_and_jwt_verify(issue, client, acme, ada_request) -> N
         report = client.post("/api/v1/verify", json=body).json
         assert report["verified"] is True, report
         steps = _steps(report)
-        assert steps["proof"] == "ok" or steps["proof"].startswith("valid")
+        assert steps["proof"] == "ok"
         assert steps["issuer"] == "known_issuer" and steps["status"] == "not_revoked"
         assert all(s["ok"] for s in report["steps"])
 
@@ -32,23 +34,30 @@ def test_tampered_credential_fails_proof(issue, client, acme, ada_request) -> No
 def test_tampered_jwt_fails(issue, client, acme, ada_request) -> None:
     token = issue(acme, ada_request)["jwt"]
     head, payload, signature = token.split(".")
-    flipped = signature[:-2] + ("AA" if signature[-2:] != "AA" else "BB")
+    # A character in the middle: still 64 bytes of valid base64url, no longer the signature.
+    flipped = signature[:20] + ("B" if signature[20] != "B" else "C") + signature[21:]
     report = client.post("/api/v1/verify", json={"jwt": f"{head}.{payload}.{flipped}"}).json
-    assert report["verified"] is False and _steps(report)["proof"] in (
-        "invalid_signature",
-        "malformed_jwt",
-    )
+    assert report["verified"] is False and _steps(report)["proof"] == "invalid_signature"
 
 
-def test_not_a_credential_is_400(issue, client) -> None:
-    for body in ({"foo": 1}, [1, 2], {"credential": "text"}, {"jwt": 3}):
-        response = client.post("/api/v1/verify", json=body)
-        assert response.status_code == 400, body
-        assert response.json["error"]["code"] in ("not_a_credential", "invalid_request")
-    assert (
-        client.post("/api/v1/verify", data=b"{oops", content_type="application/json").status_code
-        == 400
-    )
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"foo": 1}, "not_a_credential"),
+        ([1, 2], "invalid_request"),
+        ({"credential": "text"}, "not_a_credential"),
+        ({"jwt": 3}, "not_a_credential"),
+    ],
+)
+def test_not_a_credential_is_400(client, body: Any, code: str) -> None:
+    response = client.post("/api/v1/verify", json=body)
+    assert response.status_code == 400, body
+    assert response.json["error"]["code"] == code
+
+
+def test_invalid_json_is_400(client) -> None:
+    response = client.post("/api/v1/verify", data=b"{oops", content_type="application/json")
+    assert response.status_code == 400 and response.json["error"]["code"] == "malformed_json"
 
 
 def test_garbage_credential_is_reported_not_crashed(issue, client) -> None:
@@ -66,7 +75,8 @@ def test_garbage_credential_is_reported_not_crashed(issue, client) -> None:
 def test_deep_json_is_refused(issue, client) -> None:
     body = '{"credential": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}"
     response = client.post("/api/v1/verify", data=body, content_type="application/json")
-    assert response.status_code in (400, 413)
+    assert response.status_code == 413
+    assert response.json["error"]["code"] == "payload_too_large"
 
 
 def test_vc_api_issue_and_verify(issue, client, acme) -> None:
