@@ -14,6 +14,7 @@ from core.unit_of_work import Runtime
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """Build the application from Settings, an environment mapping, or the process environment."""
+    from core.web.body_limit import BodyLimit
     from core.web.database import init_database
     from core.web.errors import register_error_handlers
     from core.web.headers import install_security_headers
@@ -41,6 +42,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     init_database(app, settings, runtime.sessions, runtime.read_sessions)
     register_error_handlers(app)
     install_security_headers(app)
+    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
     for blueprint in (issuer_api, issuer_public, verifier_bp, wallet_bp):
         app.register_blueprint(blueprint)
     return app

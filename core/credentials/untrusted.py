@@ -16,6 +16,13 @@ _TOKEN_RE = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
 # Tab, line feed and carriage return are escaped correctly by every N-Quads writer; the other
 # control characters are not escaped the RDFC-1.0 way by pyld, so the issuer refuses them.
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+# A \uD800-\uDFFF escape (either case) may decode to a lone surrogate: valid JSON text, but not
+# Unicode, so it cannot be encoded as UTF-8 (by the response, the database, the signer).  Only
+# texts holding such an escape are walked; a backslash-escaped "\\ud800" matches too, harmlessly.
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+# JavaScript prints numbers at or past 1e21 in exponent form and jsonld.js reads them as doubles.
+_JS_INTEGER_LIMIT = 1e21
 
 
 class _DuplicateKey(ValueError):
@@ -37,10 +44,19 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
-def _finite_float(text: str) -> float:
+def _javascript_number(text: str) -> float | int:
+    """A number literal with a fraction or exponent, read as JavaScript's JSON.parse reads it.
+
+    JavaScript has one number type: ``2.0`` and ``1e2`` are the integers 2 and 100, which
+    jsonld.js turns into xsd:integer literals.  Returning them as Python ints keeps our canonical
+    form equal to the reference stack's; non-integral values and those of 1e21 or more (which
+    jsonld.js treats as doubles) stay floats.
+    """
     value = float(text)
     if not math.isfinite(value):
         raise ValueError(text)
+    if value.is_integer() and abs(value) < _JS_INTEGER_LIMIT:
+        return int(value)  # -0.0 becomes 0, as JavaScript prints it
     return value
 
 
@@ -66,12 +82,54 @@ def _line_column(text: str, pos: int) -> tuple[int, int]:
     return line, column
 
 
+def _printable_key(key: str) -> str:
+    """A key as it may be echoed in a problem: lone surrogates replaced, length bounded."""
+    return _SURROGATE_RE.sub("\ufffd", key[:200])
+
+
+def _lone_surrogate_path(value: object) -> str | None:
+    """The path (``a.b[0]``) of a string or key holding a lone surrogate, if there is one.
+
+    Iterative, so the walk is bounded by the document's size, not by the stack.
+    """
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE_RE.search(node):
+                return path or "$"
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                child_path = _child_path(path, _printable_key(key))
+                if _SURROGATE_RE.search(key):
+                    return child_path
+                stack.append((child_path, child))
+        elif isinstance(node, list):
+            stack.extend((_child_path(path, index), child) for index, child in enumerate(node))
+    return None
+
+
+def _may_hold_lone_surrogates(raw: bytes | str, text: str) -> bool:
+    if _SURROGATE_ESCAPE_RE.search(text):
+        return True
+    if isinstance(raw, bytes):
+        return False  # Python's UTF-8 decoder already refuses encoded surrogates (ED A0 80...)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def parse_untrusted_json(raw: bytes | str, *, max_bytes: int, max_depth: int) -> object:
     """Parse untrusted JSON text within limits.
 
     Raises PayloadTooLarge past ``max_bytes`` (UTF-8 bytes) or ``max_depth`` nesting levels, and
     InputError (code ``malformed_json``, with ``line`` and ``column`` in ``problems`` when known)
-    for invalid UTF-8, invalid JSON, NaN/Infinity or out-of-range numbers, and duplicate keys.
+    for invalid UTF-8, invalid JSON, NaN/Infinity or out-of-range numbers, duplicate keys, and
+    strings or keys holding a lone surrogate (U+D800–U+DFFF not part of a pair).
+
+    Numbers are read as JavaScript reads them (see ``_javascript_number``): ``2.0`` is the int 2.
     """
     size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
@@ -87,17 +145,17 @@ def parse_untrusted_json(raw: bytes | str, *, max_bytes: int, max_depth: int) ->
         text = raw[1:] if raw.startswith("\ufeff") else raw
     _check_depth(text, max_depth)
     try:
-        return json.loads(
+        value = json.loads(
             text,
             object_pairs_hook=_object_pairs,
             parse_constant=_reject_constant,
-            parse_float=_finite_float,
+            parse_float=_javascript_number,
         )
     except _DuplicateKey as exc:
         raise InputError(
             "The JSON document repeats a key in one object.",
             code="malformed_json",
-            problems=[{"path": exc.key, "message": "duplicate key"}],
+            problems=[{"path": _printable_key(exc.key), "message": "duplicate key"}],
         ) from None
     except json.JSONDecodeError as exc:
         line, column = _line_column(text, exc.pos)
@@ -112,6 +170,15 @@ def parse_untrusted_json(raw: bytes | str, *, max_bytes: int, max_depth: int) ->
             "The document contains a number that is not allowed (NaN, Infinity or too large).",
             code="malformed_json",
         ) from None
+    if _may_hold_lone_surrogates(raw, text):
+        path = _lone_surrogate_path(value)
+        if path is not None:
+            raise InputError(
+                "The document contains text that is not valid Unicode (a lone surrogate).",
+                code="malformed_json",
+                problems=[{"path": path, "message": "lone surrogate"}],
+            )
+    return value
 
 
 def _is_forbidden_control(char: str) -> bool:

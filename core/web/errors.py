@@ -12,6 +12,8 @@ from core.errors import SceauError
 
 log = logging.getLogger("sceau.web")
 
+_HTTP_CODES = {413: "payload_too_large"}
+
 
 def envelope(
     status: int, code: str, message: str, problems: list[dict[str, Any]] | None = None
@@ -33,8 +35,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
-        code = (error.name or "error").lower().replace(" ", "_")
         status = error.code or 500
+        # 413 carries the code of PayloadTooLarge and of the body-limit middleware, whichever
+        # layer refused the body.
+        code = _HTTP_CODES.get(status) or (error.name or "error").lower().replace(" ", "_")
         messages = {
             404: "nothing here",
             405: "this method is not allowed here",

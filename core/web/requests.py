@@ -7,7 +7,7 @@ from typing import Any
 from flask import request
 
 from core.credentials.untrusted import parse_untrusted_json
-from core.errors import InputError
+from core.errors import InputError, PayloadTooLarge
 from core.web.database import settings
 
 
@@ -22,9 +22,26 @@ def json_body() -> Any:
     raw = request.get_data(cache=False)
     if not raw:
         raise InputError("the request has no body", code="empty_body")
+    if request.content_length is None and len(raw) >= limits.max_body_bytes and _more_input():
+        raise PayloadTooLarge(f"the request body is larger than {limits.max_body_bytes} bytes")
     return parse_untrusted_json(
         raw, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
     )
+
+
+def _more_input() -> bool:
+    """Whether the body goes on past what was read.
+
+    Without a Content-Length (chunked), Werkzeug stops reading at MAX_CONTENT_LENGTH without an
+    error: the body would be silently cut to the limit, and its first part could even parse.
+    One more byte from the server's own stream (which ends with the body) tells.
+    """
+    if not request.environ.get("wsgi.input_terminated"):
+        return False  # a stream the server does not end could block: Werkzeug read none of it
+    try:
+        return bool(request.environ["wsgi.input"].read(1))
+    except (OSError, ValueError):
+        return False
 
 
 def json_object() -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from core.credentials.untrusted import find_control_characters, parse_untrusted_json
@@ -115,3 +117,99 @@ def test_find_control_characters_is_iterative() -> None:
     for _ in range(20_000):
         deep = [deep]
     assert find_control_characters(deep) == ["[0]" * 20_000]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '"Ma\\ud800tre"',
+        '"\\udfff"',
+        '"\\uD800"',
+        '"\\ude00\\ud83d"',
+        '"\\ud83d"',
+        '{"Ma\\ud800tre": 1}',
+        '{"a": [1, {"b": ["ok", "\\udbff"]}]}',
+        '{"\\ud800": 1, "\\ud800": 2}',
+        '\ufeff["\\ud800"]',
+    ],
+)
+def test_lone_surrogates_are_malformed(raw: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(raw)
+    assert caught.value.code == "malformed_json"
+    # the error itself must be encodable: it is sent back to the client as UTF-8
+    assert json.dumps(caught.value.problems, ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    # the str cases hold a raw surrogate code point, with no escape in the text
+    [b'{"name": "Ma\\ud800tre"}', '{"name": "Ma\ud800tre"}', '{"Ma\udc00tre": 1}'],
+    ids=["escape-in-bytes", "code-point-in-str", "code-point-in-str-key"],
+)
+def test_lone_surrogates_in_bytes_and_in_str_input(raw: bytes | str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(raw)
+    assert caught.value.code == "malformed_json"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('{"smile": "\\ud83d\\ude00"}', {"smile": "😀"}),
+        ('{"\\uD83D\\uDE00": "key"}', {"😀": "key"}),
+        # an escaped backslash followed by "ud800" is text, not an escape
+        ('"\\\\ud800"', "\\ud800"),
+        ('"\\u00e9\\u20ac"', "é€"),
+    ],
+    ids=["pair", "pair-in-key", "escaped-backslash", "bmp-escapes"],
+)
+def test_surrogate_pairs_and_look_alikes_are_accepted(raw: str, expected: object) -> None:
+    assert parse(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2.0", 2),
+        ("1e2", 100),
+        ("1E2", 100),
+        ("-0.0", 0),
+        ("1.0E3", 1000),
+        ("2.50e1", 25),
+        ("-7.0", -7),
+        ("1e20", 100_000_000_000_000_000_000),
+        ("9.99e20", 999_000_000_000_000_000_000),
+        ("12345678901234567.0", 12345678901234568),
+    ],
+)
+def test_integral_fractions_and_exponents_read_as_javascript_integers(
+    raw: str, expected: int
+) -> None:
+    value = parse(raw)
+    assert type(value) is int and value == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2.5", 2.5),
+        ("1e-7", 1e-7),
+        ("-0.5", -0.5),
+        ("1e21", 1e21),
+        ("-1e21", -1e21),
+        ("1.5e300", 1.5e300),
+    ],
+)
+def test_non_integral_or_huge_numbers_stay_floats(raw: str, expected: float) -> None:
+    value = parse(raw)
+    assert type(value) is float and value == expected
+
+
+def test_integer_literals_stay_integers() -> None:
+    value = parse("[123456789012345678901234567890, -0, 7]")
+    assert isinstance(value, list) and [(v, type(v)) for v in value] == [
+        (123456789012345678901234567890, int),
+        (0, int),
+        (7, int),
+    ]

@@ -1,0 +1,99 @@
+"""WSGI middleware: a request body over the size limit gets a 413 that the client receives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.wsgi import get_content_length
+
+# Why this exists: gunicorn's sync worker closes the connection after each response.  When the
+# application answered without reading the whole body (Werkzeug refuses an oversized
+# Content-Length before reading a byte), the kernel answers the unread bytes with a TCP reset
+# and the client sees "connection reset" instead of the 413.  Reading the body, and throwing it
+# away, before answering lets the 413 through.
+
+#: Largest body (bytes) read and discarded so that the client receives its 413.  Above it the
+#: 413 is sent without reading: a client that keeps sending that much is abusive and may get a
+#: connection reset instead, which holds a worker for less time.  Reading is bounded by
+#: gunicorn's worker timeout as well (a client trickling bytes is cut off there).
+DRAIN_LIMIT = 64 * 1024 * 1024
+
+_READ_SIZE = 64 * 1024
+_MESSAGE = "the request body is too large"
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def discard(stream: Any, limit: int) -> None:
+    """Read and drop up to ``limit`` bytes of ``stream``, stopping at its end or on an error."""
+    remaining = limit
+    try:
+        while remaining > 0:
+            data = stream.read(min(_READ_SIZE, remaining))
+            if not data:
+                return
+            remaining -= len(data)
+    except (OSError, ValueError):
+        return  # the client went away: nothing left to protect
+
+
+def _with_connection_close(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    # Hop-by-hop, so gunicorn drops it and writes its own (always "close" for sync workers); it
+    # matters for a server that would otherwise keep the connection for a next request.
+    kept = [(name, value) for name, value in headers if name.lower() != "connection"]
+    return [*kept, ("Connection", "close")]
+
+
+class BodyLimit:
+    """Answer 413, with the API's JSON error envelope, to a body over ``max_body_bytes``.
+
+    * Content-Length over the limit: the body is read and discarded (up to ``drain_limit``),
+      then the 413 is sent; the application is not called.
+    * No Content-Length (chunked transfer encoding, ``wsgi.input_terminated`` set by the
+      server): the request goes to the application, whose own limit answers 413 when the body
+      is too large; the rest of the body is then discarded before that answer goes out.
+    """
+
+    def __init__(self, app: WSGIApp, max_body_bytes: int, drain_limit: int = DRAIN_LIMIT) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.drain_limit = drain_limit
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        length = get_content_length(environ)  # None when chunked, as Flask reads it
+        if length is not None and length > self.max_body_bytes:
+            if length <= self.drain_limit:
+                discard(environ["wsgi.input"], length)
+            return self._payload_too_large(start_response)
+        if length is None and environ.get("wsgi.input_terminated"):
+            return self.app(environ, self._draining_on_413(environ, start_response))
+        return self.app(environ, start_response)
+
+    def _payload_too_large(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = json.dumps(
+            {"error": {"code": "payload_too_large", "message": _MESSAGE, "problems": []}}
+        ).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        start_response("413 Content Too Large", _with_connection_close(headers))
+        return [body]
+
+    def _draining_on_413(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Callable[..., Any]:
+        def wrapped(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if status.startswith("413"):
+                # The server ends the stream at the end of the chunked body, so reading it to
+                # its end cannot block on a next request.
+                discard(environ["wsgi.input"], self.drain_limit)
+                headers = _with_connection_close(headers)
+            return start_response(status, headers, exc_info)
+
+        return wrapped
