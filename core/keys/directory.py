@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -43,8 +44,15 @@ def slug_from_did(settings: Settings, did: str) -> str | None:
     return slug if slug and ":" not in slug else None
 
 
+#: What a slug can be (issuer.services.organizations creates them so).
+SLUG = re.compile(r"\A[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
+
+
 def find_org(session: Session, slug: str) -> Organization | None:
-    """The organization with this slug, if any."""
+    """The organization with this slug, if any (a string that cannot be a slug is not looked up:
+    it comes from a URL, and PostgreSQL refuses a NUL in a query parameter)."""
+    if not SLUG.match(slug):
+        return None
     return session.scalar(select(Organization).where(Organization.slug == slug))
 
 

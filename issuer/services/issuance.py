@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -107,6 +108,20 @@ def _store(deps: Deps, row: Credential) -> None:
     deps.session.connection().execute(insert(table), values)
 
 
+#: An Idempotency-Key: printable ASCII, as long as the column that keeps it.
+IDEMPOTENCY_KEY = re.compile(r"\A[\x21-\x7e]{1,200}\Z")
+
+
+def check_idempotency_key(key: str) -> None:
+    """InputError unless ``key`` is 1 to 200 printable ASCII characters without spaces."""
+    if not IDEMPOTENCY_KEY.match(key):
+        raise InputError(
+            "the Idempotency-Key must be 1 to 200 printable ASCII characters",
+            code="invalid_idempotency_key",
+            problems=[{"path": "Idempotency-Key", "message": "1-200 printable ASCII characters"}],
+        )
+
+
 def validate_issue_request(payload: Any) -> None:
     """Schema and content checks that need no database."""
     validate_payload("issue_credential", payload)
@@ -133,6 +148,7 @@ def issue_credential(
     validate_issue_request(payload)
     fingerprint = None
     if idempotency_key is not None:
+        check_idempotency_key(idempotency_key)
         fingerprint = request_fingerprint(payload)
         earlier = (
             deps.session.connection()

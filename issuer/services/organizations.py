@@ -16,13 +16,12 @@ from core.clock import isoformat_z
 from core.db.models import ApiKey, AuditEvent, Credential, Organization, StatusList
 from core.deps import Deps
 from core.errors import AuthenticationError, Conflict, InputError, NotFound
-from core.keys.directory import find_org, org_did
+from core.keys.directory import SLUG, find_org, org_did
 from core.keys.store import compromise_key as compromise_key_row
 from core.keys.store import create_keys, lock_keys, open_signing_keys
 from core.status.lists import current_list, lock_list, publish_list
 from issuer.services.issuance import credential_url, signer
 
-SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 KEY_PREFIX = "sceau_"
 
 

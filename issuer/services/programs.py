@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -19,6 +20,10 @@ from core.validation import validate_payload
 def achievement_url(base_url: str, slug: str, code: str) -> str:
     """The id of a program's Achievement, also the URL where it is served."""
     return f"{base_url}/achievements/{slug}/{code}"
+
+
+#: The pattern of schemas/api/achievement.json.
+PROGRAM_CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
 
 
 def _keyword_paths(value: Any, path: str) -> list[str]:
@@ -118,6 +123,8 @@ _PROGRAM = select(Program).where(
 def find_program(deps: Deps, org: Organization, code: str) -> Program | None:
     """The organization's program with this code (remembered for the unit of work: a bulk
     issue asks for the same program on every row, and programs never change within it)."""
+    if not PROGRAM_CODE.match(code):
+        return None  # never stored: and a NUL would be refused by PostgreSQL itself
     known: dict[tuple[int, str], Program] = deps.session.info.setdefault("programs", {})
     program = known.get((org.id, code))
     if program is None:
