@@ -70,3 +70,21 @@ def test_page_shows_revocation_and_its_reason(
     assert "Fraude à l'examen" in page.locator("main").inner_text()
     assert "revoked" in page.locator('tr[data-step="status"]').inner_text()
     page.close()
+
+
+def test_page_of_a_credential_whose_key_was_compromised_names_no_issuer(
+    issue, browser, sceau, acme, ada_request, live_server, runtime
+) -> None:
+    issued = issue(acme, ada_request)
+    kid = issued["credential"]["proof"][0]["verificationMethod"].rsplit("#", 1)[1]
+    assert sceau("keys", "compromise", "--org", acme.slug, "--key", kid).exit_code == 0
+    page = browser.new_page()
+    page.goto(issued["id"])
+    assert page.title() == "Certificat non authentique"
+    main = page.locator("main").inner_text()
+    assert "Falsifié ou altéré" in page.locator("#verdict").inner_text()
+    assert "Acme Certification" not in main and "Ada Lovelace" not in main
+    assert "key_compromised" in page.locator('tr[data-step="proof"]').inner_text()
+    for step in ("issuer", "dates", "status"):
+        assert "skipped" in page.locator(f'tr[data-step="{step}"]').inner_text()
+    page.close()
