@@ -4,7 +4,8 @@ pyld's JSON-LD -> RDF costs milliseconds per credential. Credentials of one shap
 types, contexts, array lengths) convert to the same quads up to the string values, so the first
 document of a shape is converted with placeholders, checked against a full pyld run, and kept as
 a template; later documents substitute their values. Values whose placeholder is not found as a
-whole IRI or literal (vocabulary-coerced values, relative ids, JSON literals) are part of the key.
+whole IRI or literal (vocabulary-coerced values, relative ids, JSON literals, xsd:double strings)
+are part of the key. A document holding a placeholder pattern anywhere goes through pyld.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 
 from core.credentials.expansion import BAD_ID, KEYWORDS, pyld_quads
 from core.credentials.loader import is_bundled
-from core.credentials.nquads import BNODE, Dataset, Quad, Term
+from core.credentials.nquads import BNODE, LITERAL, Dataset, Quad, Term
 from core.credentials.rdfc import DEFAULT_MAX_WORK, canonicalize
-from core.errors import ContextError, InputError
+from core.errors import CanonicalizationLimitError, ContextError, InputError
 
 _IRI_LEAF = re.compile(r"(?:https?://|urn:|did:|mailto:)[^\s<>\"{}|\\^`\x00-\x1f\x7f]+\Z")
 _PLACEHOLDER = re.compile(r"urn:sceau:ph:(\d+)|zzsceauph(\d+)q")
+# pyld rewrites xsd:double strings ("3.50" -> "3.5E0"): such a literal is never a plain copy.
+_XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
 # values kept verbatim in the shape key (never replaced by placeholders)
 _EXACT_KEYS = frozenset({"type", "@type", "@context", "@language", "@direction", "@index"})
 
@@ -31,15 +34,38 @@ def _exact(key: str) -> bool:
     return key in _EXACT_KEYS or (key[:1] == "@" and key not in KEYWORDS)
 
 
+def differs_in_javascript(value: Any) -> bool:
+    """True for a JSON number that jsonld.js (IEEE doubles) would canonicalize differently.
+
+    An integer past 2**53 that no double holds loses digits in JavaScript; an integral float
+    (2.0) is an integer to JavaScript. From 1e21 on both sides write an xsd:double. And
+    jsonld.js takes a number for a double only when JavaScript prints it with a "." (or it is
+    1e21 or more): below 1e-6 JavaScript prints one-digit values as "1e-7", which jsonld.js
+    then writes as the integer "0".
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return 2**53 < abs(value) < 10**21 and float(value) != value
+    if isinstance(value, float):
+        if value.is_integer():
+            return abs(value) < 1e21
+        # Python's repr and JavaScript's String give the same shortest digits in exponent form.
+        return abs(value) < 1e-6 and "." not in repr(value)
+    return False
+
+
 class DocumentWalk:
     """One pass over a document: shape key tokens, string leaves, flags and strict problems."""
 
-    __slots__ = ("cacheable", "leaves", "problems", "tokens")
+    __slots__ = ("cacheable", "js_numbers", "leaves", "problems", "tokens")
 
     def __init__(self) -> None:
         self.tokens: list[str] = []
         self.leaves: list[str] = []
         self.problems: list[str] = []
+        # numbers that jsonld.js would read differently (refused, see differs_in_javascript)
+        self.js_numbers: list[int | float] = []
         self.cacheable = True
 
     def context(self, value: Any) -> None:
@@ -69,13 +95,21 @@ class DocumentWalk:
             tokens.append("{")
             for key, item in value.items():
                 tokens.append("k" + key)
+                # A key, type or value holding a placeholder would be taken for a substitution
+                # slot (its placeholder's leaf would be copied into it): such documents go
+                # through pyld. Plain `in` tests: this loop is the cache's per-document cost.
+                if "zzsceauph" in key or "urn:sceau:ph:" in key:
+                    self.cacheable = False
                 if key == "@context":
                     if not top:
                         self.cacheable = False
                     self.context(item)
                     tokens.append("x" + json.dumps(item))
                 elif _exact(key):
-                    tokens.append("x" + json.dumps(item))
+                    exact = json.dumps(item)
+                    tokens.append("x" + exact)
+                    if "zzsceauph" in exact or "urn:sceau:ph:" in exact:
+                        self.cacheable = False
                     self._check_key(key)
                     if key in ("type", "@type"):
                         for name in item if isinstance(item, list) else [item]:
@@ -100,8 +134,12 @@ class DocumentWalk:
         elif isinstance(value, str):
             tokens.append("i" if _IRI_LEAF.match(value) else "t")
             self.leaves.append(value)
+            if "zzsceauph" in value or "urn:sceau:ph:" in value:
+                self.cacheable = False
         else:
             tokens.append(f"n{type(value).__name__}:{value!r}")
+            if differs_in_javascript(value):
+                self.js_numbers.append(value)
 
     def _check_key(self, key: str) -> None:
         if key[:1] == "@":
@@ -109,6 +147,31 @@ class DocumentWalk:
                 self.problems.append(key)
         elif key.startswith("_:") or BAD_ID.search(key):
             self.problems.append(key)
+
+
+def js_number_problems(value: Any, path: str = "") -> list[dict[str, str]]:
+    """The paths (``a.b[0]``) of the numbers that DocumentWalk records in ``js_numbers``."""
+    if isinstance(value, dict):
+        return [
+            problem
+            for key, item in value.items()
+            if key != "@context" and not _exact(key)
+            for problem in js_number_problems(item, f"{path}.{key}" if path else key)
+        ]
+    if isinstance(value, list):
+        return [
+            problem
+            for n, item in enumerate(value)
+            for problem in js_number_problems(item, f"{path}[{n}]")
+        ]
+    if not differs_in_javascript(value):
+        return []
+    message = (
+        "integral decimal number: JavaScript reads it as an integer; write it without a fraction"
+        if isinstance(value, float)
+        else "integer that no IEEE double holds: JavaScript would sign other digits"
+    )
+    return [{"path": path or "$", "message": message}]
 
 
 def _rebuild(value: Any, leaves: list[str], position: list[int]) -> Any:
@@ -147,7 +210,8 @@ def _scan(quads: Dataset, count: int) -> tuple[set[int], set[int]]:
         for term in quad:
             if term is None or term.kind == BNODE:
                 continue
-            for text, may_be_whole in ((term.value, True), (term.datatype, False)):
+            value_whole = term.kind != LITERAL or term.datatype != _XSD_DOUBLE
+            for text, may_be_whole in ((term.value, value_whole), (term.datatype, False)):
                 if not text:
                     continue
                 for match in _PLACEHOLDER.finditer(text):
@@ -235,7 +299,12 @@ def _lookup(key: tuple[Any, ...], leaves: list[str]) -> _Shape | _Template | Non
         return template
 
 
-def fast_quads(document: dict[str, Any], walk: DocumentWalk, strict: bool) -> Dataset:
+def fast_quads(
+    document: dict[str, Any],
+    walk: DocumentWalk,
+    strict: bool,
+    max_work: int = DEFAULT_MAX_WORK,
+) -> Dataset:
     key = (strict, *walk.tokens)
     leaves = walk.leaves
     found = _lookup(key, leaves)
@@ -244,11 +313,16 @@ def fast_quads(document: dict[str, Any], walk: DocumentWalk, strict: bool) -> Da
     if found is not None and found.uncacheable:
         return pyld_quads(document, strict)
     with _cache_lock:
-        return _build(document, key, leaves, _kinds(walk), strict)
+        return _build(document, key, leaves, _kinds(walk), strict, max_work)
 
 
 def _build(
-    document: dict[str, Any], key: tuple[Any, ...], leaves: list[str], kinds: str, strict: bool
+    document: dict[str, Any],
+    key: tuple[Any, ...],
+    leaves: list[str],
+    kinds: str,
+    strict: bool,
+    max_work: int,
 ) -> Dataset:
     """Build (or rebuild) the shape and the template of ``document``; returns its quads."""
     ph = _placeholders(kinds)
@@ -280,7 +354,7 @@ def _build(
     if quads is not None:
         whole, other = _scan(quads, len(ph))
         template = _Template(quads, {ph[i]: i for i in expected})
-        if whole == expected and not other and _canon(template.instantiate(leaves)) == _canon(real):
+        if whole == expected and not other and _same(template.instantiate(leaves), real, max_work):
             shape.templates[tuple(leaves[i] for i in shape.sensitive)] = template
             if len(shape.templates) > MAX_TEMPLATES_PER_SHAPE:
                 shape.templates.popitem(last=False)
@@ -290,5 +364,15 @@ def _build(
     return real
 
 
-def _canon(quads: Dataset) -> str:
-    return canonicalize(quads, max_work=DEFAULT_MAX_WORK)
+def _same(candidate: Dataset, real: Dataset, max_work: int) -> bool:
+    """Whether two datasets canonicalize alike, within the configured work budget.
+
+    ``real`` first: a document over the budget raises as its own canonicalization would. A
+    candidate over it when ``real`` is not counts as a mismatch (the shape then goes through
+    pyld): a slower answer, never a wrong one.
+    """
+    expected = canonicalize(real, max_work=max_work)
+    try:
+        return canonicalize(candidate, max_work=max_work) == expected
+    except CanonicalizationLimitError:
+        return False
