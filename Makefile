@@ -58,6 +58,7 @@ lint: $(STAMP)
 bench: $(STAMP) $(NPM_STAMP)
 	$(PY) -m benchmarks.proofs
 	$(PY) -m benchmarks.issue
+	$(PY) -m benchmarks.http
 
 clean:
 	rm -rf $(VENV) tests/interop/node_modules .pytest_cache .ruff_cache .mypy_cache

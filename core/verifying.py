@@ -6,13 +6,14 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from core.credentials.report import VerificationReport
 from core.credentials.verify import VerifyOptions, verify_credential
-from core.db.models import Organization
+from core.db.models import Credential, Organization, StatusList
 from core.deps import Deps
 from core.errors import FetchError
 from core.keys.directory import find_org, local_did_document, org_profile_url, slug_from_did
@@ -137,3 +138,82 @@ def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationR
         clock=deps.clock,
         options=options,
     )
+
+
+class _StoredReports:
+    """Reports of this instance's own credentials, kept while nothing they depend on changes.
+
+    The key holds what a report depends on besides the clock: the signed document (the row's
+    id), its status list's ETag (re-signed at every revocation), the body's key version
+    (changed by every rotation or compromise) and the revocation date. Time bounds the rest:
+    one status-cache period, and the credential's validity phase (not yet valid, valid,
+    expired), which is part of the key.
+    """
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, VerificationReport]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: tuple[Any, ...]) -> VerificationReport | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= now:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple[Any, ...], ttl: float, report: VerificationReport) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl, report)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+_STORED = _StoredReports()
+
+_STATE = select(
+    select(StatusList.etag)
+    .where(StatusList.id == bindparam("list_id"))
+    .scalar_subquery()
+    .label("etag"),
+    select(Organization.key_version)
+    .where(Organization.id == bindparam("org_id"))
+    .scalar_subquery()
+    .label("key_version"),
+)
+
+
+def _validity_phase(deps: Deps, row: Credential) -> tuple[bool, bool]:
+    """(not valid yet, expired): a cached report serves only within the phase it was made in."""
+    now = deps.clock.now()
+    early = now + timedelta(seconds=deps.settings.clock_skew_seconds) < row.valid_from
+    return early, row.valid_until is not None and now > row.valid_until
+
+
+def verify_stored(deps: Deps, row: Credential) -> VerificationReport:
+    """The report of a credential issued here (its public page): the full pipeline, reused for
+    one status-cache period (SCEAU_STATUS_CACHE_SECONDS) while its state is unchanged."""
+    ttl = float(deps.settings.status_cache_seconds)
+    state = deps.session.execute(
+        _STATE, {"list_id": row.status_list_id, "org_id": row.organization_id}
+    ).first()
+    if ttl <= 0 or state is None:
+        return verify_untrusted(deps, row.document)
+    key = (
+        deps.settings.base_url,
+        row.id,
+        row.revoked_at,
+        state.etag,
+        state.key_version,
+        _validity_phase(deps, row),
+    )
+    report = _STORED.get(key)
+    if report is None:
+        report = verify_untrusted(deps, row.document)
+        _STORED.put(key, ttl, report)
+    return report

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 
 from core.db.models import Credential
-from core.verifying import verify_untrusted
+from core.verifying import verify_stored
 from core.web.database import deps, read_only
 from core.web.headers import public_resource
 
@@ -66,7 +66,7 @@ def credential(credential_id: Any) -> Response | str:
     elif best in ("application/jwt", "text/plain"):
         response = _as_jwt(row)
     else:
-        report = verify_untrusted(deps(), row.document)
+        report = verify_stored(deps(), row)
         response = Response(
             render_template("wallet/credential.html", row=row, document=row.document, report=report)
         )

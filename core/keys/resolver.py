@@ -121,6 +121,9 @@ class DidResolver:
         self._local_authorities = {unquote(a).lower() for a in local_authorities}
         self._monotonic = monotonic
         self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
+        # Documents of this instance, read once per resolver (one verification): a credential
+        # and its status list name the same DID.
+        self._locals: dict[str, LocalDid | None] = {}
 
     def resolve(self, vm_id: str) -> ResolvedKey:
         """Resolve ``vm_id``; KeyResolutionError for anything not resolvable to a usable key."""
@@ -157,10 +160,12 @@ class DidResolver:
         return False
 
     def _local(self, did: str) -> LocalDid | None:
-        found = self._local_document(did)
-        if found is None or isinstance(found, LocalDid):
-            return found
-        return LocalDid(found)
+        if did not in self._locals:
+            found = self._local_document(did)
+            self._locals[did] = found if found is None or isinstance(found, LocalDid) else (
+                LocalDid(found)
+            )
+        return self._locals[did]
 
     @staticmethod
     def _local_key(local: LocalDid, vm_id: str) -> ResolvedKey:
