@@ -129,28 +129,24 @@ def check_not_retired(key: ResolvedKey, signed_at: object) -> None:
         raise KeyRetired("the key was retired before this signature's date")
 
 
+# First match wins: subclasses before their bases (KeyCompromised is a KeyResolutionError).
+_FAILURE_CODES: tuple[tuple[type[SceauError], str], ...] = (
+    (KeyControllerMismatch, "key_controller_mismatch"),
+    (KeyCompromised, "key_compromised"),
+    (KeyRetired, "key_retired"),
+    (UnsignedDataError, "unsigned_data"),
+    (KeyResolutionError, "unknown_key"),
+    (UndefinedTermError, "undefined_term"),
+    (ContextError, "unknown_context"),
+    (CanonicalizationLimitError, "canonicalization_limit"),
+)
+
+
 def proof_failure(exc: SceauError) -> tuple[str, str, dict[str, Any]]:
     """Map an error of the proof checks to (stable code, human message, details)."""
-    if isinstance(exc, KeyControllerMismatch):
-        code = "key_controller_mismatch"
-    elif isinstance(exc, KeyCompromised):
-        code = "key_compromised"
-    elif isinstance(exc, KeyRetired):
-        code = "key_retired"
-    elif isinstance(exc, UnsignedDataError):
-        code = "unsigned_data"
-    elif isinstance(exc, KeyResolutionError):
-        code = "unknown_key"
-    elif isinstance(exc, UndefinedTermError):
-        code = "undefined_term"
-    elif isinstance(exc, ContextError):
-        code = "unknown_context"
-    elif isinstance(exc, CanonicalizationLimitError):
-        code = "canonicalization_limit"
-    elif exc.code in PROOF_MESSAGES:
-        code = exc.code
-    else:
-        code = "invalid_signature"
+    code = next((c for kind, c in _FAILURE_CODES if isinstance(exc, kind)), None)
+    if code is None:
+        code = exc.code if exc.code in PROOF_MESSAGES else "invalid_signature"
     details: dict[str, Any] = {}
     if code == "jwt_claims_mismatch" and exc.problems:
         details["problems"] = exc.problems

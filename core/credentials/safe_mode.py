@@ -54,15 +54,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         return result
 
     def _expand_object(  # type: ignore[no-untyped-def]
-        self,
-        active_ctx,
-        active_property,
-        expanded_active_property,
-        element,
-        expanded_parent,
-        options,
-        *args,
-        **kwargs,
+        self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
     ):
         for key, value in element.items():
             if key == "@context":
@@ -80,14 +72,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 if "@index" in container and _context_value(active_ctx, key, "@index") is None:
                     self._drop(key, "the keys of an @index map, which RDF does not carry")
         return super()._expand_object(
-            active_ctx,
-            active_property,
-            expanded_active_property,
-            element,
-            expanded_parent,
-            options,
-            *args,
-            **kwargs,
+            active_ctx, active_property, expanded_active_property, element, *args, **kwargs
         )
 
     def expand(self, input_: Any, options: Any) -> Any:

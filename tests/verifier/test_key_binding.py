@@ -7,15 +7,14 @@ and show the body's name.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sceau_test_support import base_credential
 
-from core.credentials.builder import Recipient, achievement_document, build_credential
 from core.credentials.proofs import sign_credential
 from core.credentials.vcjwt import sign_vc_jwt
 from core.keys.did import build_did_document
@@ -47,19 +46,7 @@ def _foreign_document(did: str, controller: str) -> dict[str, Any]:
 
 
 def _credential(issuer_id: str, name: str) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    definition = {"name": "Welding, level 1", "description": "Arc welding.", "criteria": "Pass."}
-    return build_credential(
-        credential_url="https://forger.example/c/1",
-        issuer={"id": issuer_id, "type": ["Profile"], "name": name},
-        achievement=achievement_document(
-            "urn:uuid:7b0a4b8e-0000-4000-8000-0000000000aa", definition
-        ),
-        recipient=Recipient("mallory@example.org", "Mallory"),
-        valid_from=now - dt.timedelta(days=1),
-        valid_until=None,
-        awarded=now,
-    )
+    return base_credential(issuer_id, name)
 
 
 def _signed(credential: dict[str, Any], method_did: str) -> dict[str, Any]:

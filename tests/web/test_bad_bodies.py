@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from sceau_test_support import base_credential
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.encoding import b64url_encode
@@ -100,29 +101,6 @@ def test_bad_body_gets_a_4xx_envelope(
 # --- lone surrogates inside otherwise valid requests (they used to reach the signer or the DB) --
 
 
-def _unsigned_credential(did: str) -> dict[str, Any]:
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:0f5b1a64-7d0c-4f0e-9f55-8d1a9e0b2c31",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": did, "type": ["Profile"], "name": "Acme"},
-        "validFrom": "2024-01-01T00:00:00Z",
-        "credentialSubject": {
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "urn:uuid:3c8b0f3e-1a31-4a4c-b8a1-c1ffe9a2f0a1",
-                "type": ["Achievement"],
-                "name": "Teamwork",
-                "description": "Works in teams.",
-                "criteria": {"narrative": "Peer nominated."},
-            },
-        },
-    }
-
-
 PROGRAM = {
     "code": "WLD-1",
     "name": "Welding, level 1",
@@ -138,19 +116,19 @@ def _valid_request(name: str, acme, issue, ada_request) -> tuple[str, dict[str, 
     if name == "verify":
         return (
             "/api/v1/verify",
-            {"credential": _unsigned_credential(acme.did)},
+            {"credential": base_credential(acme.did, "Acme")},
             [
                 "credential",
                 *achievement_name,
             ],
         )
     if name == "vc_api_verify":
-        body = {"verifiableCredential": _unsigned_credential(acme.did)}
+        body = {"verifiableCredential": base_credential(acme.did, "Acme")}
         return "/credentials/verify", body, ["verifiableCredential", *achievement_name]
     if name == "issue":
         return "/api/v1/credentials", ada_request, ["recipient", "name"]
     if name == "vc_api_issue":
-        body = {"credential": _unsigned_credential(acme.did), "options": {}}
+        body = {"credential": base_credential(acme.did, "Acme"), "options": {}}
         return "/credentials/issue", body, ["credential", *achievement_name]
     if name == "programs":
         return "/api/v1/programs", copy.deepcopy(PROGRAM), ["name"]
