@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.db.models import Organization
+from core.db.models import Organization, SigningKey
 from core.db.models.keys import COMPROMISED, RETIRED
 from core.keys.did import build_did_document, did_web
 from core.keys.resolver import KeyState, LocalDid
@@ -56,12 +56,21 @@ def find_org(session: Session, slug: str) -> Organization | None:
     return session.scalar(select(Organization).where(Organization.slug == slug))
 
 
-def did_document(session: Session, settings: Settings, org: Organization) -> dict[str, Any]:
-    """The DID document listing every published key of the organization."""
+def did_document(
+    session: Session,
+    settings: Settings,
+    org: Organization,
+    keys: list[SigningKey] | None = None,
+) -> dict[str, Any]:
+    """The DID document listing every published key of the organization (``keys``: all its
+    rows when the caller has them already; compromised ones are left out)."""
     did = org_did(settings, org.slug)
     ed_keys: list[tuple[str, Ed25519PublicKey]] = []
     p256_keys: list[tuple[str, ec.EllipticCurvePublicKey]] = []
-    for row in published_keys(session, org.id):
+    rows = published_keys(session, org.id) if keys is None else keys
+    for row in rows:
+        if row.status == COMPROMISED:
+            continue
         key = public_key_of(row)
         if isinstance(key, Ed25519PublicKey):
             ed_keys.append((row.kid, key))
@@ -76,14 +85,15 @@ def local_did_document(session: Session, settings: Settings, did: str) -> LocalD
     org = find_org(session, slug) if slug else None
     if org is None:
         return None
+    rows = key_states(session, org.id)
     states = {
         f"{did}#{row.kid}": KeyState(
             retired_at=row.retired_at if row.status in (RETIRED, COMPROMISED) else None,
             compromised=row.status == COMPROMISED,
         )
-        for row in key_states(session, org.id)
+        for row in rows
     }
-    return LocalDid(did_document(session, settings, org), states)
+    return LocalDid(did_document(session, settings, org, rows), states)
 
 
 def issuer_profile(settings: Settings, org: Organization) -> dict[str, Any]:

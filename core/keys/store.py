@@ -173,12 +173,6 @@ _opened: OrderedDict[tuple[int, str, str, bytes], SigningKeys] = OrderedDict()
 _opened_lock = threading.Lock()
 
 
-def clear_key_cache() -> None:
-    """Forget every decrypted key (tests)."""
-    with _opened_lock:
-        _opened.clear()
-
-
 def _open(cipher: KeyCipher, row: SigningKey) -> Ed25519PrivateKey | ec.EllipticCurvePrivateKey:
     key = load_private_key(cipher.decrypt(row.private_key_encrypted, aad=row.kid.encode()))
     if not isinstance(key, (Ed25519PrivateKey, ec.EllipticCurvePrivateKey)):
