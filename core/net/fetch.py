@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -196,6 +197,47 @@ def fetch(
     raise last_error or FetchError(f"timed out fetching {url}", code="fetch_timeout")
 
 
+class _DeadlineSocket:
+    """A connected socket whose every read and write is bounded by the overall deadline.
+
+    A socket timeout bounds one read: a server that sends a byte a second keeps each read short
+    and would hold the fetch for ever. Here every call gets the time left as its timeout, and
+    none starts once the deadline has passed. (Shutting the socket down from a timer does not
+    end a blocked TLS read on Linux while data keeps arriving.)
+    """
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def _arm(self) -> None:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the fetch deadline has passed")
+        self._sock.settimeout(remaining)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
+        self._arm()
+        return self._sock.recv_into(buffer, nbytes)
+
+    def recv(self, bufsize: int) -> bytes:
+        self._arm()
+        return self._sock.recv(bufsize)
+
+    def sendall(self, data: Any) -> None:
+        self._arm()
+        self._sock.sendall(data)
+
+    def makefile(self, mode: str = "r", buffering: int | None = None, **_: Any) -> Any:
+        # What http.client reads the response from: our recv_into, through a buffer.
+        raw = socket.SocketIO(self, "rb" if "b" in mode else mode)  # type: ignore[arg-type]
+        self._sock._io_refs += 1  # type: ignore[attr-defined]
+        return io.BufferedReader(raw, buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
 class _ConnectFailed(Exception):
     def __init__(self, error: FetchError) -> None:
         super().__init__(error.message)
@@ -236,6 +278,8 @@ def _exchange(
             ) from None
         except OSError:
             raise _ConnectFailed(FetchError(f"cannot connect to fetch {url}")) from None
+        assert conn.sock is not None
+        conn.sock = _DeadlineSocket(conn.sock, deadline)
         result = _request(conn, url, target, accept, max_bytes)
         if expired.is_set():
             raise FetchError(f"timed out fetching {url}", code="fetch_timeout")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +33,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _drip(self, data: bytes) -> None:
+        for byte in data:
+            if RELEASE.wait(0.05):
+                break
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                break
+        self.close_connection = True
 
     def do_GET(self) -> None:
         if self.path == "/ok?x=1":
@@ -69,6 +81,14 @@ class Handler(BaseHTTPRequestHandler):
                 except OSError:
                     break
             self.close_connection = True
+        elif self.path == "/drip-unsized":
+            # No Content-Length, a byte every 50 ms: every single read is short.
+            self.send_response(200)
+            self.end_headers()
+            self._drip(b"z" * 100000)
+        elif self.path == "/drip-headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(b"X-Slow: " + b"h" * 100000)
         elif self.path == "/redirect":
             self._send(302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"})
         else:
@@ -203,6 +223,22 @@ def test_tls_verified_against_the_original_name(
     with pytest.raises(FetchError) as info:
         _get(f"https://127.0.0.1:{tls_port}/ok?x=1", allow_http=False)
     assert "TLS" in info.value.message
+
+
+@pytest.mark.parametrize("path", ["/drip-unsized", "/drip-headers"])
+def test_a_dripping_tls_server_hits_the_overall_deadline(
+    tls: tuple[int, Path], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Regression: over TLS a body (or headers) sent a byte at a time held a worker until
+    gunicorn killed it, whatever the timeout."""
+    tls_port, cert_path = tls
+    trusting = ssl.create_default_context(cafile=str(cert_path))
+    monkeypatch.setattr(fetch_module.ssl, "create_default_context", lambda: trusting)
+    started = time.monotonic()
+    assert _code(f"https://localhost:{tls_port}{path}", allow_http=False, timeout=0.5) == (
+        "fetch_timeout"
+    )
+    assert time.monotonic() - started < 5
 
 
 # --- the guard -------------------------------------------------------------------------------
