@@ -11,7 +11,11 @@ from pyld import jsonld as pyld_jsonld
 
 from core.credentials.loader import document_loader, load_context
 from core.credentials.nquads import BNODE, LITERAL, Dataset, from_pyld
-from core.credentials.safe_mode import SafeProcessor, raise_if_dropped
+from core.credentials.safe_mode import (
+    SafeProcessor,
+    raise_if_dropped,
+    refuse_embedded_imports,
+)
 from core.errors import ContextError, InputError
 
 VOCAB_SENTINEL = "urn:sceau:undefined-term#"
@@ -93,6 +97,7 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
     original = document
     processor = SafeProcessor() if strict else pyld_jsonld.JsonLdProcessor()
     if strict:
+        refuse_embedded_imports(document)
         contexts = _context_list(document)
         if not _declares_vocab(contexts):
             document = dict(document)

@@ -14,15 +14,22 @@ into an absolute IRI, a literal or a blank node that the RDF dataset carries.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyld import jsonld as pyld_jsonld
 
-from core.errors import UnsignedDataError
+from core.errors import InputError, UnsignedDataError
 
 MAX_REPORTED = 20
-# What a dropped term names, to find it in the input: a key, a key holding null, a string value.
-KEY, NULL, REF = "key", "null", "ref"
+# jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
+_LANGUAGE_TAG = re.compile(r"\A[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z")
+# Characters no IRI may hold (RFC 3987): N-Quads writers differ on them (rdf-canonize escapes
+# them as \uXXXX, others write them raw), so canonical forms would differ.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# What a reported term names, to find it in the input: a key, a key holding null, a string
+# value, a language tag (expansion lower-cases those).
+KEY, NULL, REF, LANGUAGE = "key", "null", "ref", "language"
 
 _is_absolute_iri = pyld_jsonld._is_absolute_iri
 _is_keyword = pyld_jsonld._is_keyword
@@ -37,6 +44,16 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         super().__init__()
         #: (term, what kind of thing it names, why it is dropped)
         self.dropped: list[tuple[str, str, str]] = []
+        #: (term, kind, why): well-formed JSON, but not data that every processor writes alike
+        self.malformed: list[tuple[str, str, str]] = []
+
+    def _malformed(self, term: str, kind: str, reason: str) -> None:
+        if len(self.malformed) < MAX_REPORTED:
+            self.malformed.append((term, kind, reason))
+
+    def _check_iri(self, iri: object) -> None:
+        if isinstance(iri, str) and _NOT_IN_IRI.search(iri):
+            self._malformed(iri, REF, "an IRI with a character that IRIs may not hold")
 
     def _drop(self, term: object, reason: str, kind: str = KEY) -> None:
         if len(self.dropped) < MAX_REPORTED:
@@ -81,24 +98,29 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         return expanded
 
     def _check_expanded(self, expanded: Any) -> None:
-        """What survives expansion but not conversion to RDF: relative or blank IRIs."""
+        """What survives expansion but not conversion to RDF (relative or blank IRIs), and what
+        different RDF writers would write differently (IRIs with bad characters, language tags
+        that are not tags)."""
         stack = [expanded]
         while stack:
             node = stack.pop()
             if isinstance(node, list):
                 stack.extend(node)
                 continue
-            if not isinstance(node, dict) or "@value" in node:
-                if isinstance(node, dict) and "@index" in node:
-                    self._drop("@index", "an @index value, which RDF does not carry")
+            if not isinstance(node, dict):
+                continue
+            if "@value" in node:
+                self._check_value(node)
                 continue
             for key, value in node.items():
                 if key == "@id":
                     for ref in _arrayify(value):
+                        self._check_iri(ref)
                         if isinstance(ref, str) and not _is_absolute_iri(ref):
                             self._drop(ref, "an id that is not an absolute IRI", REF)
                 elif key == "@type":
                     for ref in _arrayify(value):
+                        self._check_iri(ref)
                         if isinstance(ref, str) and not _is_absolute_iri(ref):
                             self._drop(ref, "a type that is not an absolute IRI", REF)
                 elif key == "@index":
@@ -106,9 +128,43 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 elif key.startswith("_:"):
                     self._drop(key, "a blank-node property, which RDF does not allow")
                 elif key == "@reverse" and isinstance(value, dict):
-                    stack.extend(value.values())
+                    for prop, items in value.items():
+                        self._check_iri(prop)
+                        stack.append(items)
                 elif not _is_keyword(key) or key in ("@graph", "@included", "@list", "@set"):
+                    self._check_iri(key)
                     stack.append(value)
+
+    def _check_value(self, node: dict[str, Any]) -> None:
+        if "@index" in node:
+            self._drop("@index", "an @index value, which RDF does not carry")
+        language = node.get("@language")
+        if language is not None and not (
+            isinstance(language, str) and _LANGUAGE_TAG.match(language)
+        ):
+            self._malformed(str(language), LANGUAGE, "a language tag that is not well-formed")
+        if node.get("@type") != "@json":
+            self._check_iri(node.get("@type"))
+
+
+def refuse_embedded_imports(document: Any) -> None:
+    """InputError for ``@import`` in an embedded context: jsonld.js refuses to process it, so
+    no credential signed by the reference stack holds one, and ours must not either."""
+    stack: list[tuple[str, Any, bool]] = [("", document, False)]
+    while stack:
+        path, value, in_context = stack.pop()
+        if isinstance(value, dict):
+            for key, child in value.items():
+                child_path = f"{path}.{key}" if path else key
+                if in_context and key == "@import":
+                    raise InputError(
+                        "@import in an embedded context is not supported",
+                        code="invalid_jsonld",
+                        problems=[{"path": child_path, "message": "@import is not supported"}],
+                    )
+                stack.append((child_path, child, in_context or key == "@context"))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", child, in_context) for i, child in enumerate(value))
 
 
 def _paths_of(document: Any, term: str, kind: str) -> list[str]:
@@ -126,24 +182,37 @@ def _paths_of(document: Any, term: str, kind: str) -> list[str]:
                     stack.append((child_path, child))
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", child) for i, child in enumerate(value))
-        elif kind == REF and value == term:
+        elif (kind == REF and value == term) or (
+            kind == LANGUAGE and isinstance(value, str) and value.lower() == term.lower()
+        ):
             found.append(path)
     return sorted(found) or [term]
 
 
-def raise_if_dropped(processor: SafeProcessor, document: Any) -> None:
-    """UnsignedDataError naming each dropped term's paths, if anything was dropped."""
-    if not processor.dropped:
-        return
-    problems = []
-    for term, kind, reason in processor.dropped:
+def _problems(found: list[tuple[str, str, str]], document: Any, prefix: str) -> list[Any]:
+    problems: list[dict[str, str]] = []
+    for term, kind, reason in found:
         for path in _paths_of(document, term, kind):
-            problem = {"path": path[:300], "message": f"outside the signature: {reason}"}
+            problem = {"path": path[:300], "message": f"{prefix}{reason}"}
             if problem not in problems:
                 problems.append(problem)
-    raise UnsignedDataError(
-        "the document holds data that its signature would not cover", problems=problems
-    )
+    return problems
 
 
-__all__ = ["SafeProcessor", "raise_if_dropped"]
+def raise_if_dropped(processor: SafeProcessor, document: Any) -> None:
+    """InputError (``invalid_jsonld``) for malformed IRIs or language tags, UnsignedDataError for
+    dropped data, naming each term's paths; nothing when the document is sound."""
+    if processor.malformed:
+        raise InputError(
+            "the document holds IRIs or language tags that RDF processors write differently",
+            code="invalid_jsonld",
+            problems=_problems(processor.malformed, document, ""),
+        )
+    if processor.dropped:
+        raise UnsignedDataError(
+            "the document holds data that its signature would not cover",
+            problems=_problems(processor.dropped, document, "outside the signature: "),
+        )
+
+
+__all__ = ["SafeProcessor", "raise_if_dropped", "refuse_embedded_imports"]
