@@ -15,13 +15,13 @@ from core.credentials.report import VerificationReport
 from core.credentials.verify import VerifyOptions, verify_credential
 from core.db.models import Credential, Organization, StatusList
 from core.deps import Deps
-from core.errors import FetchError
+from core.errors import FetchError, StatusListError
 from core.keys.directory import find_org, local_did_document, org_profile_url, slug_from_did
 from core.keys.resolver import DidResolver
 from core.net.fetch import fetch
 from core.settings import Settings
 from core.status.checker import BitstringStatusChecker
-from core.status.lists import find_list
+from core.status.lists import MAX_LIST_NUMBER, find_list
 
 
 class _Issuers:
@@ -43,15 +43,20 @@ class _Issuers:
 
 
 def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:
-    prefix = f"{deps.settings.base_url}/status/"
+    """A status list of this instance; None for another origin. A URL of this origin that
+    names no list is an error: it is never fetched from ourselves over the network."""
+    prefix = f"{deps.settings.base_url}/"
     if not url.startswith(prefix):
         return None
-    slug, _, number = url[len(prefix) :].partition("/")
-    if not number.isdigit():
-        return None
-    org = deps.session.scalar(select(Organization).where(Organization.slug == slug))
-    status_list = find_list(deps.session, org, int(number)) if org else None
-    return status_list.signed_credential if status_list else None
+    slug, _, number = url[len(prefix) :].removeprefix("status/").partition("/")
+    found = None
+    if url.startswith(prefix + "status/") and number.isascii() and number.isdigit():
+        org = find_org(deps.session, slug)
+        if org is not None and int(number) <= MAX_LIST_NUMBER:
+            found = find_list(deps.session, org, int(number))
+    if found is None or found.signed_credential is None:
+        raise StatusListError("No status list of this service has this URL.")
+    return found.signed_credential
 
 
 class _FetchCache:

@@ -28,6 +28,9 @@ VC_V2 = "https://www.w3.org/ns/credentials/v2"
 # happen 3 % of the time, so lists fill to about that level, never to the last bit.
 DRAWS_PER_LIST = 32
 
+#: Status list numbers are database integers: a larger one names no list.
+MAX_LIST_NUMBER = 2**31 - 1
+
 # Lists one allocation may open before giving up (a bug guard: one is always enough).
 MAX_NEW_LISTS = 4
 

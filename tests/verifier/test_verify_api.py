@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from sceau_test_support import base_credential
 
 
 def _steps(report: dict[str, Any]) -> dict[str, str]:
@@ -143,3 +144,28 @@ def test_vc_api_issue_and_verify(issue, client, acme) -> None:
     assert not_ob.status_code == 400 and not_ob.json["error"]["code"] == "invalid_credential"
     assert client.post("/credentials/issue", json={"credential": unsigned}).status_code == 401
     assert client.post("/credentials/verify", json={"nothing": 1}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "list_path", ["/status/acme/99999999999999999999", "/status/acme/2", "/c/nothing-here"]
+)
+def test_a_status_url_of_this_service_that_names_no_list_is_unavailable(
+    client, acme, list_path: str
+) -> None:
+    """Never fetched from ourselves, never an internal error (red team: the number overflowed)."""
+    unsigned = base_credential(acme.did, "Acme")
+    url = client.application.extensions["sceau"]["settings"].base_url + list_path
+    unsigned["credentialStatus"] = {
+        "id": f"{url}#7",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": "7",
+        "statusListCredential": url,
+    }
+    issued = client.post("/credentials/issue", json={"credential": unsigned}, headers=acme.auth)
+    assert issued.status_code == 201, issued.json
+    report = client.post(
+        "/api/v1/verify", json={"credential": issued.json["verifiableCredential"]}
+    ).json
+    assert _steps(report)["proof"] == "ok"
+    assert _steps(report)["status"] == "status_list_unavailable"

@@ -18,6 +18,8 @@ import pytest
         "/achievements/acme/P%001",
         "/status/a%00b/1",
         "/issuers/" + "a" * 300,
+        "/status/acme/9223372036854775808",  # past SQLite's and PostgreSQL's integers
+        "/status/acme/99999999999999999999999",
     ],
 )
 def test_identifiers_in_urls_that_cannot_exist_answer_404(client, acme, path: str) -> None:
