@@ -13,15 +13,26 @@ from core.deps import Deps
 from core.errors import CredentialError, InputError
 from core.keys.directory import org_did
 from core.keys.store import open_signing_keys
-from issuer.services.issuance import signer
+from issuer.services.issuance import credential_url, signer
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 
-def _problems(credential: Any, did: str) -> list[dict[str, str]]:
+def _problems(credential: Any, did: str, managed_prefix: str) -> list[dict[str, str]]:
     if not isinstance(credential, dict):
         return [{"path": "credential", "message": "required object"}]
     problems = []
+    credential_id = credential.get("id")
+    if isinstance(credential_id, str) and credential_id.startswith(managed_prefix):
+        # The QR codes' URLs name the stored, revocable certificates: a copy signed here
+        # without status would "un-revoke" one of them.
+        problems.append(
+            {
+                "path": "credential.id",
+                "message": f"ids under {managed_prefix} are managed certificates: "
+                "issue them with POST /api/v1/credentials",
+            }
+        )
     contexts = credential.get("@context")
     if not isinstance(contexts, list) or not contexts or contexts[0] != VC_V2:
         problems.append(
@@ -63,7 +74,7 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
     did = org_did(deps.settings, org.slug)
     credential = body.get("credential")
     options = body.get("options", {})
-    problems = _problems(credential, did)
+    problems = _problems(credential, did, credential_url(deps.settings.base_url, ""))
     if not isinstance(options, dict):
         problems.append({"path": "options", "message": "must be an object"})
     if problems:
@@ -75,7 +86,7 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
     sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
     try:
         signed = sign(credential)  # type: ignore[arg-type]
-    except CredentialError as error:  # the VC API answers 400 to every unusable credential
+    except (CredentialError, InputError) as error:  # 400 for every unusable credential
         problems = [{**p, "path": f"credential.{p.get('path', '')}"} for p in error.problems]
         raise InputError(error.message, code=error.code, problems=problems) from None
     audit(

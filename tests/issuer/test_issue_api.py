@@ -223,3 +223,16 @@ def test_programs_refuse_json_ld_keywords(client, acme):
     assert response.json["error"]["problems"] == [
         {"path": "related[0].@context", "message": "JSON-LD keyword"}
     ]
+
+
+def test_the_vc_api_signs_no_copy_of_a_managed_certificate(client, acme, issue, ada_request):
+    """Red team: a revoked certificate re-signed without status by the VC API verified as valid."""
+    managed = issue(acme, ada_request)["credential"]
+    copy_without_status = {
+        k: v for k, v in managed.items() if k not in ("proof", "credentialStatus")
+    }
+    response = client.post(
+        "/credentials/issue", json={"credential": copy_without_status}, headers=acme.auth
+    )
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json["error"]["problems"]] == ["credential.id"]
