@@ -20,6 +20,12 @@ from werkzeug.wsgi import get_content_length
 #: gunicorn's worker timeout as well (a client trickling bytes is cut off there).
 DRAIN_LIMIT = 64 * 1024 * 1024
 
+#: Longest silence while a request body is being read (gunicorn's sync workers read from the
+#: client's socket with no timeout at all: a body shorter than its Content-Length held the worker
+#: until gunicorn killed it). A client that trickles bytes is still bounded only by gunicorn's
+#: worker timeout: production puts a buffering reverse proxy in front (see the README).
+BODY_IDLE_SECONDS = 5.0
+
 _READ_SIZE = 64 * 1024
 _MESSAGE = "the request body is too large"
 
@@ -65,6 +71,9 @@ class BodyLimit:
         self, environ: dict[str, Any], start_response: Callable[..., Any]
     ) -> Iterable[bytes]:
         length = get_content_length(environ)  # None when chunked, as Flask reads it
+        client = environ.get("gunicorn.socket")
+        if client is not None and (length or environ.get("wsgi.input_terminated")):
+            client.settimeout(BODY_IDLE_SECONDS)
         if length is not None and length > self.max_body_bytes:
             if length <= self.drain_limit:
                 discard(environ["wsgi.input"], length)

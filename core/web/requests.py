@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from werkzeug.exceptions import ClientDisconnected
 
 from core.credentials.untrusted import parse_untrusted_json
 from core.errors import InputError, PayloadTooLarge
@@ -19,7 +20,14 @@ def json_body() -> Any:
         raise InputError(
             "the body must be JSON (Content-Type: application/json)", code="unsupported_media_type"
         )
-    raw = request.get_data(cache=False)
+    try:
+        raw = request.get_data(cache=False)
+    except (ClientDisconnected, OSError):
+        # The body stopped before its Content-Length: the client went away, or went silent
+        # for longer than BodyLimit lets a body read wait.
+        raise InputError(
+            "the request body ended before its declared length", code="incomplete_body"
+        ) from None
     if not raw:
         raise InputError("the request has no body", code="empty_body")
     if request.content_length is None and len(raw) >= limits.max_body_bytes and _more_input():

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from core.db.migrate import upgrade
+from core.web.body_limit import BODY_IDLE_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_BODY_BYTES = 1024 * 1024
@@ -174,3 +175,21 @@ def test_declared_body_over_the_drain_limit_gets_a_413_without_being_read(
     head, _, payload = received.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
     assert (status, _error_code(json.loads(payload))) == (413, "payload_too_large")
+
+
+def test_a_body_shorter_than_its_content_length_gets_a_400(gunicorn_port: int) -> None:
+    """Red team: the worker waited for the missing bytes until gunicorn killed it (500, 30 s)."""
+    with socket.create_connection(("127.0.0.1", gunicorn_port), timeout=30) as sock:
+        sock.sendall(
+            b"POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"credential": {'
+        )
+        started = time.monotonic()
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, payload = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert (status, _error_code(json.loads(payload))) == (400, "incomplete_body")
+    assert time.monotonic() - started < BODY_IDLE_SECONDS + 10
