@@ -1,0 +1,1 @@
+"""The certification workflow: evaluation schemes, grades, results and decisions."""
