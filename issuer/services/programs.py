@@ -11,10 +11,16 @@ from core.audit.log import append as audit
 from core.credentials.builder import CONTEXTS, achievement_document
 from core.credentials.jsonld import canonical_nquads
 from core.credentials.untrusted import find_control_characters
-from core.db.models import Organization, Program
+from core.db.models import Organization, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound, UnsignedDataError
 from core.validation import validate_payload
+from core.workflow.schemes import (
+    SCHEME_KEYS,
+    eligibility_to_json,
+    scheme_from_request,
+    scheme_to_json,
+)
 
 
 def achievement_url(base_url: str, slug: str, code: str) -> str:
@@ -80,20 +86,33 @@ def check_definition(definition: dict[str, Any], path: str = "achievement") -> N
         raise UnsignedDataError(error.message, problems=problems) from None
 
 
+def _parse_program(payload: Any) -> tuple[dict[str, Any], dict[str, Any] | None, Any]:
+    """(achievement definition, stored scheme, stored eligibility) of a program request."""
+    validate_payload("program", payload)
+    scheme, eligibility = scheme_from_request(payload)
+    definition = {
+        k: v for k, v in payload.items() if k not in ("code", "validityDays", *SCHEME_KEYS)
+    }
+    check_definition(definition, path="")
+    return (
+        definition,
+        scheme_to_json(scheme) if scheme else None,
+        eligibility_to_json(eligibility) if eligibility else None,
+    )
+
+
 def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> Program:
-    """Validate and store a program; its code is unique within the organization."""
-    validate_payload("achievement", payload)
+    """Validate and store a program and its version 1; its code is unique in the organization."""
+    definition, scheme, eligibility = _parse_program(payload)
     if "code" not in payload:
         raise InputError(
             "a program needs a code",
             code="invalid_request",
             problems=[{"path": "code", "message": "required"}],
         )
-    check_definition(payload, path="")
     if find_program(deps, org, payload["code"]) is not None:
         raise Conflict(f"program {payload['code']!r} already exists", code="program_exists")
     now = deps.clock.now()
-    definition = {k: v for k, v in payload.items() if k not in ("code", "validityDays")}
     program = Program(
         organization_id=org.id,
         code=payload["code"],
@@ -101,9 +120,11 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
         definition=definition,
         validity_days=payload.get("validityDays"),
         created_at=now,
+        current_version=1,
     )
     deps.session.add(program)
     deps.session.flush()
+    _add_version(deps, program, scheme, eligibility, actor)
     audit(
         deps.session,
         actor=actor,
@@ -111,8 +132,96 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
         subject=f"{org.slug}/{program.code}",
         organization=org.slug,
         now=now,
+        data={"version": 1},
     )
     return program
+
+
+def update_program(
+    deps: Deps, org: Organization, code: str, payload: Any, actor: str
+) -> Program:
+    """A new version of the program, which becomes its current one; earlier versions stay as
+    they were, for the results and credentials computed with them."""
+    program = get_program(deps, org, code)
+    if isinstance(payload, dict) and payload.get("code", code) != code:
+        raise InputError(
+            "the code of a program cannot change",
+            code="invalid_request",
+            problems=[{"path": "code", "message": f"must be {code} (or left out)"}],
+        )
+    definition, scheme, eligibility = _parse_program(payload)
+    program.name = payload["name"]
+    program.definition = definition
+    program.validity_days = payload.get("validityDays")
+    program.current_version += 1
+    _add_version(deps, program, scheme, eligibility, actor)
+    audit(
+        deps.session,
+        actor=actor,
+        action="program.version",
+        subject=f"{org.slug}/{program.code}",
+        organization=org.slug,
+        now=deps.clock.now(),
+        data={"version": program.current_version},
+    )
+    return program
+
+
+def _add_version(
+    deps: Deps,
+    program: Program,
+    scheme: dict[str, Any] | None,
+    eligibility: dict[str, Any] | None,
+    actor: str,
+) -> ProgramVersion:
+    version = ProgramVersion(
+        program_id=program.id,
+        number=program.current_version,
+        definition=program.definition,
+        scheme=scheme,
+        eligibility=eligibility,
+        validity_days=program.validity_days,
+        created_at=deps.clock.now(),
+        created_by=actor,
+    )
+    deps.session.add(version)
+    deps.session.flush()
+    return version
+
+
+def program_version(deps: Deps, program: Program, number: int | None = None) -> ProgramVersion:
+    """A version of the program (its current one by default); NotFound for another number."""
+    wanted = program.current_version if number is None else number
+    version = deps.session.scalar(
+        select(ProgramVersion).where(
+            ProgramVersion.program_id == program.id, ProgramVersion.number == wanted
+        )
+    )
+    if version is None:
+        raise NotFound(f"program {program.code!r} has no version {wanted}")
+    return version
+
+
+def program_summary(
+    deps: Deps, org: Organization, program: Program, number: int | None = None
+) -> dict[str, Any]:
+    """What the API answers about a program version: its achievement and its scheme."""
+    version = program_version(deps, program, number)
+    summary: dict[str, Any] = {
+        "code": program.code,
+        "version": version.number,
+        "currentVersion": program.current_version,
+        "achievement": achievement_document(
+            achievement_url(deps.settings.base_url, org.slug, program.code), version.definition
+        ),
+    }
+    if version.validity_days is not None:
+        summary["validityDays"] = version.validity_days
+    if version.scheme is not None:
+        summary.update(version.scheme)
+    if version.eligibility is not None:
+        summary["eligibility"] = version.eligibility
+    return summary
 
 
 _PROGRAM = select(Program).where(

@@ -7,11 +7,16 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from core.errors import InputError
-from core.web.database import commit, deps
+from core.web.database import commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object
 from issuer.services.issuance import credential_url, issue_credential
 from issuer.services.organizations import authenticate
-from issuer.services.programs import create_program, program_achievement
+from issuer.services.programs import (
+    create_program,
+    get_program,
+    program_summary,
+    update_program,
+)
 from issuer.services.revocation import revoke_credential
 from issuer.services.vcapi import sign_vc_api_request
 
@@ -73,7 +78,25 @@ def new_program() -> Response:
     org = authenticate(d, bearer_token())
     program = create_program(d, org, json_body(), actor=f"api:{org.slug}")
     commit()
-    return _created({"code": program.code, "achievement": program_achievement(d, org, program)})
+    return _created(program_summary(d, org, program))
+
+
+@bp.put("/api/v1/programs/<code>")
+def edit_program(code: str) -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    program = update_program(d, org, code, json_body(), actor=f"api:{org.slug}")
+    commit()
+    return jsonify(program_summary(d, org, program))
+
+
+@bp.get("/api/v1/programs/<code>")
+@read_only
+def show_program(code: str) -> Response:
+    d = deps()
+    org = authenticate(d, bearer_token())
+    version = request.args.get("version", type=int)
+    return jsonify(program_summary(d, org, get_program(d, org, code), version))
 
 
 @bp.post("/credentials/issue")

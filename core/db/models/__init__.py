@@ -4,7 +4,7 @@ from core.db.models.audit import AuditEvent, AuditHead
 from core.db.models.credential import Credential
 from core.db.models.keys import SigningKey
 from core.db.models.organization import ApiKey, Organization
-from core.db.models.program import Program
+from core.db.models.program import Program, ProgramVersion
 from core.db.models.status import StatusEntry, StatusList
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Credential",
     "Organization",
     "Program",
+    "ProgramVersion",
     "SigningKey",
     "StatusEntry",
     "StatusList",

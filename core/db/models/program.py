@@ -25,3 +25,28 @@ class Program(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(JSONText())
     validity_days: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The number of the current ProgramVersion (name, definition and validity above are its).
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProgramVersion(Base):
+    """One version of a program: what it awards, how it is assessed, who may sit it.
+
+    Versions are never changed: an edit adds one, and results keep the version they were
+    computed with.
+    """
+
+    __tablename__ = "program_versions"
+    __table_args__ = (UniqueConstraint("program_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    # The OB Achievement properties, as Program.definition holds those of the current version.
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONText())
+    # core.workflow.schemes forms; None for a program without an evaluation scheme.
+    scheme: Mapped[dict[str, Any] | None] = mapped_column(JSONText())
+    eligibility: Mapped[dict[str, Any] | None] = mapped_column(JSONText())
+    validity_days: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(200))
