@@ -32,3 +32,21 @@ class FixedClock:
 def isoformat_z(instant: datetime) -> str:
     """Format an aware datetime as the `YYYY-MM-DDTHH:MM:SSZ` form that credentials carry."""
     return instant.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_instant(value: object, *, naive_is_utc: bool = True) -> datetime:
+    """An aware datetime from an RFC 3339 / ISO 8601 string or a POSIX timestamp.
+
+    Raises ValueError (OverflowError or OSError for timestamps out of range) for anything else,
+    and for a date-time without a time zone unless ``naive_is_utc``.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("not a date")
+    instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if instant.tzinfo is not None:
+        return instant
+    if not naive_is_utc:
+        raise ValueError("a date-time without a time zone")
+    return instant.replace(tzinfo=UTC)

@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import bindparam, select
 
@@ -21,7 +21,10 @@ from core.keys.resolver import DidResolver
 from core.net.fetch import fetch
 from core.settings import Settings
 from core.status.checker import BitstringStatusChecker
-from core.status.lists import MAX_LIST_NUMBER, find_list
+from core.status.lists import find_list
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class _Issuers:
@@ -45,18 +48,45 @@ class _Issuers:
 def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:
     """A status list of this instance; None for another origin. A URL of this origin that
     names no list is an error: it is never fetched from ourselves over the network."""
-    prefix = f"{deps.settings.base_url}/"
-    if not url.startswith(prefix):
+    origin = f"{deps.settings.base_url}/"
+    if not url.startswith(origin):
         return None
-    slug, _, number = url[len(prefix) :].removeprefix("status/").partition("/")
     found = None
-    if url.startswith(prefix + "status/") and number.isascii() and number.isdigit():
+    section, _, rest = url[len(origin) :].partition("/")
+    slug, _, number = rest.partition("/")
+    if section == "status" and number.isascii() and number.isdigit():
         org = find_org(deps.session, slug)
-        if org is not None and int(number) <= MAX_LIST_NUMBER:
-            found = find_list(deps.session, org, int(number))
+        found = find_list(deps.session, org, int(number)) if org is not None else None
     if found is None or found.signed_credential is None:
         raise StatusListError("No status list of this service has this URL.")
     return found.signed_credential
+
+
+class _TtlCache(Generic[K, V]):
+    """A process-wide LRU whose entries expire after their own time-to-live (monotonic clock)."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+
+    def get(self, key: K) -> V | None:
+        now = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[0] <= now:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: K, value: V, ttl: float) -> None:
+        if ttl <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (time.monotonic() + ttl, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
 
 
 class _FetchCache:
@@ -67,24 +97,13 @@ class _FetchCache:
     """
 
     def __init__(self, max_entries: int = 256) -> None:
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
+        self._bodies: _TtlCache[str, bytes] = _TtlCache(max_entries)
 
     def get(self, url: str, ttl: float, load: Callable[[str], bytes]) -> bytes:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(url)
-            if entry is not None and entry[0] > now:
-                self._entries.move_to_end(url)
-                return entry[1]
-        body = load(url)
-        if ttl > 0:
-            with self._lock:
-                self._entries[url] = (now + ttl, body)
-                self._entries.move_to_end(url)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+        body = self._bodies.get(url)
+        if body is None:
+            body = load(url)
+            self._bodies.put(url, body, ttl)
         return body
 
 
@@ -145,41 +164,12 @@ def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationR
     )
 
 
-class _StoredReports:
-    """Reports of this instance's own credentials, kept while nothing they depend on changes.
-
-    The key holds what a report depends on besides the clock: the signed document (the row's
-    id), its status list's ETag (re-signed at every revocation), the body's key version
-    (changed by every rotation or compromise) and the revocation date. Time bounds the rest:
-    one status-cache period, and the credential's validity phase (not yet valid, valid,
-    expired), which is part of the key.
-    """
-
-    def __init__(self, max_entries: int = 1024) -> None:
-        self._entries: OrderedDict[tuple[Any, ...], tuple[float, VerificationReport]] = (
-            OrderedDict()
-        )
-        self._lock = threading.Lock()
-        self.max_entries = max_entries
-
-    def get(self, key: tuple[Any, ...]) -> VerificationReport | None:
-        now = time.monotonic()
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[0] <= now:
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: tuple[Any, ...], ttl: float, report: VerificationReport) -> None:
-        with self._lock:
-            self._entries[key] = (time.monotonic() + ttl, report)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-
-_STORED = _StoredReports()
+# Reports of this instance's own credentials, kept while nothing they depend on changes. The key
+# holds what a report depends on besides the clock: the signed document (the row's id), its
+# status list's ETag (re-signed at every revocation), the body's key version (changed by every
+# rotation or compromise), the revocation date and the credential's validity phase (not yet
+# valid, valid, expired); one status-cache period bounds the rest.
+_STORED: _TtlCache[tuple[Any, ...], VerificationReport] = _TtlCache(max_entries=1024)
 
 _STATE = select(
     select(StatusList.etag)
@@ -220,5 +210,5 @@ def verify_stored(deps: Deps, row: Credential) -> VerificationReport:
     report = _STORED.get(key)
     if report is None:
         report = verify_untrusted(deps, row.document)
-        _STORED.put(key, ttl, report)
+        _STORED.put(key, report, ttl)
     return report

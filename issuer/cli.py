@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ import click
 
 from core.audit.log import head as audit_head
 from core.audit.log import verify_chain
+from core.clock import parse_instant
 from core.db.migrate import upgrade
 from core.deps import Deps
 from core.errors import SceauError
@@ -146,10 +147,9 @@ def keys_compromise(slug: str, kid: str, since: str | None) -> None:
 
 def _instant(value: str, option: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_instant(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not an ISO date-time", param_hint=option) from None
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
 @click.group("program")

@@ -113,8 +113,7 @@ def verify_chain(
         if anchors and anchors.get(event.seq, event.hash) != event.hash:
             return False, count, f"event {event.seq}: it differs from the recorded anchor"
         previous = event.hash
-    head = session.execute(select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == 1)).first()
-    head_seq, head_hash = (head.seq, head.hash) if head is not None else (0, GENESIS)
+    head_seq, head_hash = head(session)
     if (head_seq, head_hash) != (count, previous):
         return (
             False,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from core.clock import parse_instant
 from core.credentials.proofs import verify_proof
 from core.errors import (
     CanonicalizationLimitError,
@@ -103,28 +103,16 @@ def check_embedded_proof(
     return methods
 
 
-def _instant(value: object) -> datetime | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return datetime.fromtimestamp(value, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return instant if instant.tzinfo is not None else None
-
-
 def check_not_retired(key: ResolvedKey, signed_at: object) -> None:
     """KeyRetired unless ``key`` is not retired or ``signed_at`` (a proof's ``created``, a JWT's
     ``iat``) is no later than its retirement; credentials carry whole seconds, so a signature
     made in the very second of the rotation is still accepted."""
     if key.retired_at is None:
         return
-    instant = _instant(signed_at)
+    try:
+        instant = parse_instant(signed_at, naive_is_utc=False)
+    except (ValueError, OverflowError, OSError):
+        instant = None  # undated: nothing shows it was signed before the retirement
     if instant is None or instant > key.retired_at:
         raise KeyRetired("the key was retired before this signature's date")
 

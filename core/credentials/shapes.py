@@ -34,6 +34,10 @@ def _exact(key: str) -> bool:
     return key in _EXACT_KEYS or (key[:1] == "@" and key not in KEYWORDS)
 
 
+def _holds_placeholder(text: str) -> bool:
+    return "zzsceauph" in text or "urn:sceau:ph:" in text
+
+
 def differs_in_javascript(value: Any) -> bool:
     """True for a JSON number that jsonld.js (IEEE doubles) would canonicalize differently.
 
@@ -98,7 +102,7 @@ class DocumentWalk:
                 # A key, type or value holding a placeholder would be taken for a substitution
                 # slot (its placeholder's leaf would be copied into it): such documents go
                 # through pyld. Plain `in` tests: this loop is the cache's per-document cost.
-                if "zzsceauph" in key or "urn:sceau:ph:" in key:
+                if _holds_placeholder(key):
                     self.cacheable = False
                 if key == "@context":
                     if not top:
@@ -108,7 +112,7 @@ class DocumentWalk:
                 elif _exact(key):
                     exact = json.dumps(item)
                     tokens.append("x" + exact)
-                    if "zzsceauph" in exact or "urn:sceau:ph:" in exact:
+                    if _holds_placeholder(exact):
                         self.cacheable = False
                     self._check_key(key)
                     if key in ("type", "@type"):
@@ -134,7 +138,7 @@ class DocumentWalk:
         elif isinstance(value, str):
             tokens.append("i" if _IRI_LEAF.match(value) else "t")
             self.leaves.append(value)
-            if "zzsceauph" in value or "urn:sceau:ph:" in value:
+            if _holds_placeholder(value):
                 self.cacheable = False
         else:
             tokens.append(f"n{type(value).__name__}:{value!r}")

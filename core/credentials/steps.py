@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
-from core.clock import Clock, isoformat_z
+from core.clock import Clock, isoformat_z, parse_instant
 from core.credentials.report import Format, Step
 from core.credentials.vcjwt import ParsedJwt
 from core.errors import SceauError
@@ -87,15 +87,6 @@ def issuer_step(
     return step, {"id": issuer_id, "name": claimed_name, "known": False}
 
 
-def _parse_instant(value: object) -> datetime:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if not isinstance(value, str) or len(value) > 64:
-        raise ValueError("not a date")
-    instant = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-
-
 def dates_step(parsed: Parsed, clock: Clock, skew_seconds: int = 0) -> Step:
     """validFrom / validUntil (or VC 1.1 issuanceDate / expirationDate, and JWT nbf / exp).
 
@@ -110,8 +101,8 @@ def dates_step(parsed: Parsed, clock: Clock, skew_seconds: int = 0) -> Step:
         starts.append(claims.get("nbf"))
         ends.append(claims.get("exp"))
     try:
-        valid_from = [_parse_instant(v) for v in starts if v is not None]
-        valid_until = [_parse_instant(v) for v in ends if v is not None]
+        valid_from = [parse_instant(v) for v in starts if v is not None]
+        valid_until = [parse_instant(v) for v in ends if v is not None]
     except (ValueError, OverflowError, OSError):
         raise Stop("invalid_date", "A validity date of the credential is not a date.") from None
     now = clock.now()

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from core.errors import InputError, PayloadTooLarge
@@ -87,26 +88,34 @@ def _printable_key(key: str) -> str:
     return _SURROGATE_RE.sub("\ufffd", key[:200])
 
 
-def _lone_surrogate_path(value: object) -> str | None:
-    """The path (``a.b[0]``) of a string or key holding a lone surrogate, if there is one.
-
-    Iterative, so the walk is bounded by the document's size, not by the stack.
-    """
-    stack: list[tuple[str, object]] = [("", value)]
+def _paths_holding(
+    obj: object, holds: Callable[[str], bool], key_text: Callable[[str], str] = str
+) -> Iterator[str]:
+    """JSON paths (``a.b[0].c``), in document order, of the strings and keys for which
+    ``holds`` is true (a key's own path stands for the key). Iterative, so deep documents
+    cannot exhaust the stack; a generator, so a caller may stop at the first."""
+    # (path, value, whether the key that leads here holds it)
+    stack: list[tuple[str, object, bool]] = [("", obj, False)]
     while stack:
-        path, node = stack.pop()
-        if isinstance(node, str):
-            if _SURROGATE_RE.search(node):
-                return path or "$"
-        elif isinstance(node, dict):
-            for key, child in node.items():
-                child_path = _child_path(path, _printable_key(key))
-                if _SURROGATE_RE.search(key):
-                    return child_path
-                stack.append((child_path, child))
-        elif isinstance(node, list):
-            stack.extend((_child_path(path, index), child) for index, child in enumerate(node))
-    return None
+        path, value, bad_key = stack.pop()
+        if bad_key:
+            yield path
+        if isinstance(value, str):
+            if holds(value):
+                yield path or "$"
+        elif isinstance(value, dict):
+            for key, child in reversed(list(value.items())):
+                key = str(key)
+                stack.append((_child_path(path, key_text(key)), child, holds(key)))
+        elif isinstance(value, list):
+            for index in range(len(value) - 1, -1, -1):
+                stack.append((_child_path(path, index), value[index], False))
+
+
+def _lone_surrogate_path(value: object) -> str | None:
+    """The path of the first string or key holding a lone surrogate, if there is one."""
+    holds = _SURROGATE_RE.search
+    return next(_paths_holding(value, lambda t: holds(t) is not None, _printable_key), None)
 
 
 def _may_hold_lone_surrogates(raw: bytes | str, text: str) -> bool:
@@ -202,20 +211,4 @@ def find_control_characters(obj: object) -> list[str]:
     (U+0000–U+001F, U+007F–U+009F) is reported.  A key's own path is reported when the key holds
     one.  Iterative, so deep documents cannot exhaust the stack.
     """
-    found: list[str] = []
-    # (path, value, whether the key that leads here holds a control character)
-    stack: list[tuple[str, object, bool]] = [("", obj, False)]
-    while stack:
-        path, value, bad_key = stack.pop()
-        if bad_key:
-            found.append(path)
-        if isinstance(value, str):
-            if _has_control(value):
-                found.append(path or "$")
-        elif isinstance(value, dict):
-            for key, child in reversed(list(value.items())):
-                stack.append((_child_path(path, str(key)), child, _has_control(str(key))))
-        elif isinstance(value, list):
-            for index in range(len(value) - 1, -1, -1):
-                stack.append((_child_path(path, index), value[index], False))
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(_paths_holding(obj, _has_control)))

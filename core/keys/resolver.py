@@ -162,9 +162,7 @@ class DidResolver:
     def _local(self, did: str) -> LocalDid | None:
         if did not in self._locals:
             found = self._local_document(did)
-            self._locals[did] = found if found is None or isinstance(found, LocalDid) else (
-                LocalDid(found)
-            )
+            self._locals[did] = LocalDid(found) if isinstance(found, dict) else found
         return self._locals[did]
 
     @staticmethod
@@ -175,8 +173,9 @@ class DidResolver:
         key = find_verification_method(local.document, vm_id)
         return dataclasses.replace(key, retired_at=state.retired_at)
 
-    def _did_web_document(self, vm_id: str) -> dict[str, Any]:
-        did = vm_id.split("#", 1)[0]
+    def _did_web_document(self, did_url: str) -> dict[str, Any]:
+        """The fetched document of the DID of ``did_url`` (a DID, or a DID URL with a fragment)."""
+        did = did_url.split("#", 1)[0]
         if self._fetcher is None or _authority(did) in self._local_authorities:
             raise KeyResolutionError("The issuer's DID is not known.")
         now = self._monotonic()

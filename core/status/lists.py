@@ -181,7 +181,10 @@ def lock_list(session: Session, list_id: int) -> StatusList:
 
 
 def find_list(session: Session, org: Organization, number: int) -> StatusList | None:
-    """The organization's revocation list with this number."""
+    """The organization's revocation list with this number (None for a number past the
+    database's integers: it comes from a URL)."""
+    if not 0 <= number <= MAX_LIST_NUMBER:
+        return None
     return session.scalar(
         select(StatusList).where(
             StatusList.organization_id == org.id,

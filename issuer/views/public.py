@@ -7,7 +7,7 @@ import json
 from flask import Blueprint, Response, abort, render_template, request
 
 from core.keys.directory import did_document, find_org, issuer_profile, org_did
-from core.status.lists import MAX_LIST_NUMBER, find_list
+from core.status.lists import find_list
 from core.web.database import deps, read_only
 from core.web.headers import public_resource
 from core.web.requests import wants_html
@@ -62,7 +62,7 @@ def achievement(slug: str, code: str) -> Response | str:
 def status_list(slug: str, number: int) -> Response:
     d = deps()
     org = find_org(d.session, slug) or abort(404)
-    row = find_list(d.session, org, number) if number <= MAX_LIST_NUMBER else None
+    row = find_list(d.session, org, number)
     if row is None or row.signed_credential is None or row.etag is None:
         abort(404)
     etag = row.etag
