@@ -2,35 +2,70 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from sqlalchemy import select
 
 from core.audit.log import append as audit
 from core.clock import isoformat_z
 from core.credentials.schema import schema_problems
 from core.credentials.untrusted import find_control_characters
-from core.db.models import Organization
+from core.db.models import Credential, Organization
 from core.deps import Deps
 from core.errors import CredentialError, InputError
 from core.keys.directory import org_did
 from core.keys.store import open_signing_keys
-from issuer.services.issuance import credential_url, signer
+from issuer.services.issuance import signer
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 
 
-def _problems(credential: Any, did: str, managed_prefix: str) -> list[dict[str, str]]:
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _on_managed_route(credential_id: str, base_url: str) -> bool:
+    """Whether the id, compared as RFC 3986 does (case of scheme and host, percent-escapes,
+    dot segments, empty segments, default ports), is a URL of this origin's /c/ route."""
+    try:
+        parts, base = urlsplit(credential_id), urlsplit(base_url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+        base_port = base.port or {"http": 80, "https": 443}.get(base.scheme)
+    except ValueError:
+        return False
+    host = (parts.hostname or "").rstrip(".")
+    ours = (host == base.hostname and port == base_port) or host in _LOOPBACK
+    path = posixpath.normpath("/" + "/".join(p for p in unquote(parts.path).split("/") if p))
+    return ours and (path == "/c" or path.startswith("/c/"))
+
+
+def _names_managed_certificate(deps: Deps, credential_id: str) -> bool:
+    """The QR codes' URLs name the stored, revocable certificates: a copy signed here without
+    status would "un-revoke" one. Any id that holds one of their UUIDs, or that is a URL of the
+    /c/ route of this origin in any of its spellings, is refused."""
+    if _on_managed_route(credential_id, deps.settings.base_url):
+        return True
+    uuids = {u.lower() for u in _UUID.findall(unquote(credential_id))}
+    return bool(uuids) and (
+        deps.session.scalar(select(Credential.id).where(Credential.id.in_(uuids)).limit(1))
+        is not None
+    )
+
+
+def _problems(deps: Deps, credential: Any, did: str) -> list[dict[str, str]]:
     if not isinstance(credential, dict):
         return [{"path": "credential", "message": "required object"}]
     problems = []
     credential_id = credential.get("id")
-    if isinstance(credential_id, str) and credential_id.startswith(managed_prefix):
-        # The QR codes' URLs name the stored, revocable certificates: a copy signed here
-        # without status would "un-revoke" one of them.
+    if isinstance(credential_id, str) and _names_managed_certificate(deps, credential_id):
         problems.append(
             {
                 "path": "credential.id",
-                "message": f"ids under {managed_prefix} are managed certificates: "
-                "issue them with POST /api/v1/credentials",
+                "message": "the id names a managed certificate of this service: issue "
+                "certificates with POST /api/v1/credentials",
             }
         )
     contexts = credential.get("@context")
@@ -74,7 +109,7 @@ def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> 
     did = org_did(deps.settings, org.slug)
     credential = body.get("credential")
     options = body.get("options", {})
-    problems = _problems(credential, did, credential_url(deps.settings.base_url, ""))
+    problems = _problems(deps, credential, did)
     if not isinstance(options, dict):
         problems.append({"path": "options", "message": "must be an object"})
     if problems:

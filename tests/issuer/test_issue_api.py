@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from sqlalchemy import func, select
 
 from core.credentials.schema import schema_problems
@@ -235,4 +236,46 @@ def test_the_vc_api_signs_no_copy_of_a_managed_certificate(client, acme, issue, 
         "/credentials/issue", json={"credential": copy_without_status}, headers=acme.auth
     )
     assert response.status_code == 400
+    assert [p["path"] for p in response.json["error"]["problems"]] == ["credential.id"]
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "{scheme}://{HOST}/c/{uuid}",
+        "{SCHEME}://{host}/c/{uuid}",
+        "{scheme}://{host}/%63/{uuid}",
+        "{scheme}://{host}//c/{uuid}",
+        "{scheme}://{host}/./c/{uuid}",
+        "{scheme}://{host}/x/../c/{uuid}",
+        "{scheme}://user@{host}/c/{uuid}",
+        "http://localhost/c/{uuid}",
+        "https://[::1]/c/{uuid}",
+        "urn:uuid:{uuid}",
+        "https://elsewhere.example/certificates/{UUID}",
+        "{scheme}://{host}/c/00000000-0000-4000-8000-000000000000",  # not issued yet, same route
+    ],
+)
+def test_no_spelling_of_a_managed_certificate_id_is_signed(
+    client, acme, issue, ada_request, settings, spelling: str
+) -> None:
+    """Red team, round 2: the refusal compared text, and equivalent URLs went through."""
+    managed = issue(acme, ada_request)["credential"]
+    uuid = managed["id"].rsplit("/", 1)[1]
+    scheme, host = settings.base_url.split("://")
+    copy_without_status = {
+        k: v for k, v in managed.items() if k not in ("proof", "credentialStatus")
+    }
+    copy_without_status["id"] = spelling.format(
+        scheme=scheme,
+        SCHEME=scheme.upper(),
+        host=host,
+        HOST=host.upper(),
+        uuid=uuid,
+        UUID=uuid.upper(),
+    )
+    response = client.post(
+        "/credentials/issue", json={"credential": copy_without_status}, headers=acme.auth
+    )
+    assert response.status_code == 400, copy_without_status["id"]
     assert [p["path"] for p in response.json["error"]["problems"]] == ["credential.id"]
