@@ -60,6 +60,25 @@ def json_object() -> dict[str, Any]:
     return body
 
 
+#: Largest integer a query parameter may name (database integers).
+MAX_INT_ARG = 2**31 - 1
+
+
+def positive_int_arg(name: str) -> int | None:
+    """The query parameter ``name`` as an integer from 1 to 2**31-1, None when absent;
+    InputError for anything else (a client asking for one thing never silently gets another)."""
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_INT_ARG):
+        raise InputError(
+            f"{name} must be a positive integer",
+            code="invalid_request",
+            problems=[{"path": name, "message": f"an integer from 1 to {MAX_INT_ARG}"}],
+        )
+    return int(raw)
+
+
 def bearer_token() -> str | None:
     """The token of an `Authorization: Bearer` header, if any."""
     header = request.headers.get("Authorization", "")

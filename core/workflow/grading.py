@@ -9,6 +9,7 @@ sum(score x coefficient) / sum(coefficient).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from fractions import Fraction
@@ -87,21 +88,45 @@ class Scheme:
         return next((a for a in self.assessments if a.code == code), None)
 
 
+#: A number as people write it: ASCII digits, one optional '.' or ',' and at most 6 decimals,
+#: under a billion. No exponent, '+' sign, spaces or underscores (which Decimal() would take),
+#: so that nothing unbounded ever reaches the arithmetic.
+_DECIMAL_TEXT = re.compile(r"\A-?[0-9]{1,9}(?:[.,][0-9]{1,6})?\Z")
+_LIMIT = Decimal(10**9)
+_FINEST = -6
+
+
+def parse_decimal(value: object) -> Decimal:
+    """A bounded decimal from a JSON number or a decimal string; ValueError otherwise. Floats
+    are read through their shortest text (0.1 is 0.1)."""
+    if isinstance(value, str):
+        if not _DECIMAL_TEXT.match(value):
+            raise ValueError("not a decimal number")
+        return Decimal(value.replace(",", "."))
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise ValueError("not a number")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not number.is_finite() or abs(number) >= _LIMIT:
+        raise ValueError("out of range")
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < _FINEST:
+        raise ValueError("too many decimals")
+    return number
+
+
 def parse_score(value: object, assessment: Assessment, path: str = "") -> Score:
     """A score as entered (number, decimal string with '.' or ',', or "absent"), checked against
-    the assessment's range; InputError otherwise. Floats are read through their shortest text."""
+    the assessment's range; InputError otherwise."""
     where = path or assessment.code
     if isinstance(value, str) and value.strip().lower() == ABSENT:
         return ABSENT
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _score_error(where, 'a number or "absent"')
     try:
-        text = repr(value) if isinstance(value, float) else str(value).strip().replace(",", ".")
-        score = Decimal(text)
-    except InvalidOperation:
+        score = parse_decimal(value)
+    except ValueError:
         raise _score_error(where, 'a number or "absent"') from None
-    if not score.is_finite():
-        raise _score_error(where, "a finite number")
     if not 0 <= score <= assessment.max_score:
         raise _score_error(where, f"between 0 and {_plain(assessment.max_score)}")
     return score
@@ -295,6 +320,7 @@ __all__ = [
     "Scheme",
     "Score",
     "compute_result",
+    "parse_decimal",
     "parse_score",
     "round_half_up",
 ]

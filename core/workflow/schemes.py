@@ -7,11 +7,11 @@ the request to the result, and nothing passes through a binary float.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from core.errors import InputError
-from core.workflow.grading import Assessment, Block, Scheme
+from core.workflow.grading import Assessment, Block, Scheme, parse_decimal
 
 #: The keys of a program's request that describe how it is assessed, not what it awards.
 SCHEME_KEYS = ("assessments", "passMark", "outOf", "blocks", "eligibility")
@@ -28,14 +28,12 @@ class Eligibility:
 
 def _decimal(value: Any, path: str, problems: list[dict[str, str]]) -> Decimal:
     try:
-        text = repr(value) if isinstance(value, float) else str(value)
-        number = Decimal(text)
-        if isinstance(value, bool) or not number.is_finite():
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        problems.append({"path": path, "message": "must be a number"})
+        return parse_decimal(value)
+    except ValueError:
+        problems.append(
+            {"path": path, "message": "must be a number under a billion, 6 decimals at most"}
+        )
         return Decimal(0)
-    return number
 
 
 def _assessment(item: dict[str, Any], path: str, problems: list[dict[str, str]]) -> Assessment:

@@ -63,8 +63,18 @@ def refuse_jsonld_keywords(payload: Any, path: str = "") -> None:
 
 
 def check_definition(definition: dict[str, Any], path: str = "achievement") -> None:
-    """Reject control characters, JSON-LD keywords and terms the OB contexts do not define."""
+    """Reject control characters, JSON-LD keywords and terms the OB contexts do not define, and
+    an ``id`` or ``type``: Sceau names achievements itself (a body could otherwise claim an
+    achievement URL of another body)."""
     refuse_jsonld_keywords(definition, path)
+    prefix = f"{path}." if path else ""
+    chosen = [key for key in ("id", "type") if key in definition]
+    if chosen:
+        raise InputError(
+            "an achievement's id and type are set by Sceau",
+            code="invalid_request",
+            problems=[{"path": prefix + key, "message": "set by Sceau"} for key in chosen],
+        )
     bad = find_control_characters(definition)
     if bad:
         raise InputError(

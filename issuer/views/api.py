@@ -8,7 +8,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from core.errors import InputError
 from core.web.database import commit, deps, read_only
-from core.web.requests import bearer_token, json_body, json_object
+from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
 from issuer.services.issuance import credential_url, issue_credential
 from issuer.services.organizations import authenticate
 from issuer.services.programs import (
@@ -95,7 +95,7 @@ def edit_program(code: str) -> Response:
 def show_program(code: str) -> Response:
     d = deps()
     org = authenticate(d, bearer_token())
-    version = request.args.get("version", type=int)
+    version = positive_int_arg("version")
     return jsonify(program_summary(d, org, get_program(d, org, code), version))
 
 

@@ -173,3 +173,33 @@ def test_a_program_without_a_scheme_still_works(client, acme, program) -> None:
     response = client.post("/api/v1/programs", json=program, headers=acme.auth)
     assert response.status_code == 201
     assert "assessments" not in response.json
+
+
+@pytest.mark.parametrize(
+    "version",
+    ["99999999999999999999999", "9223372036854775808", "0", "-1", "abc", "1.0", "1e3", ""],
+)
+def test_a_version_that_is_not_a_positive_integer_is_refused(
+    client, acme, program, version: str
+) -> None:
+    """Red team, round 2: a huge number answered 500, anything else the current version."""
+    client.post("/api/v1/programs", json=program, headers=acme.auth)
+    response = client.get(f"/api/v1/programs/SOUD-1?version={version}", headers=acme.auth)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_request")
+
+
+@pytest.mark.parametrize("key", ["id", "type"])
+def test_a_program_cannot_name_its_own_achievement(client, acme, program, key: str) -> None:
+    """Red team, round 2: a body could give its achievement an id in another body's namespace."""
+    program[key] = "http://localhost:8000/achievements/beta/X" if key == "id" else ["Achievement"]
+    response = client.post("/api/v1/programs", json=program, headers=acme.auth)
+    assert response.status_code == 400
+    assert response.json["error"]["problems"] == [{"path": key, "message": "set by Sceau"}]
+
+
+@pytest.mark.parametrize("number", ["١٢", "1_000", "+12", "1E+999999999", "9" * 5000])
+def test_scheme_numbers_are_plain_bounded_decimals(client, acme, program, number: str) -> None:
+    program["assessments"][0]["coefficient"] = number
+    response = client.post("/api/v1/programs", json=program, headers=acme.auth)
+    assert response.status_code == 400
+    assert [p["path"] for p in response.json["error"]["problems"]] == ["assessments[0].coefficient"]

@@ -16,6 +16,7 @@ from core.workflow.grading import (
     Block,
     Scheme,
     compute_result,
+    parse_decimal,
     parse_score,
     round_half_up,
 )
@@ -182,3 +183,16 @@ def test_the_average_is_the_exact_weighted_mean(
     assert result.passed is (exact >= 12)
     shown = D(result.average_display or "")
     assert abs(Fraction(shown) - exact) <= Fraction(1, 200)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["١٢", "1_000", " 12", "+12", "1E+999999999", "1e3", "9" * 5000, "0.0000001", 1e-7, 10**12],
+)
+def test_numbers_beyond_plain_bounded_decimals_are_refused(value: object) -> None:
+    """Red team, round 2: Decimal() reads digits of every script, underscores and exponents; an
+    exponent of a billion would exhaust memory once the arithmetic ran."""
+    with pytest.raises(ValueError):
+        parse_decimal(value)
+    with pytest.raises(InputError):
+        parse_score(value, Assessment("X", "x", D(1), D(10**10)))
