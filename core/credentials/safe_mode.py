@@ -24,6 +24,12 @@ from core.errors import InputError, UnsignedDataError
 MAX_REPORTED = 20
 # jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
 _LANGUAGE_TAG = re.compile(r"\A[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z")
+# Datatypes that only language-tagged strings may carry (RDF 1.1 / 1.2, JSON-LD i18n).
+_LANGUAGE_DATATYPES = (
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString",
+    "https://www.w3.org/ns/i18n#",
+)
 # Characters no IRI may hold (RFC 3987): N-Quads writers differ on them (rdf-canonize escapes
 # them as \uXXXX, others write them raw), so canonical forms would differ.
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -143,8 +149,13 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             isinstance(language, str) and _LANGUAGE_TAG.match(language)
         ):
             self._malformed(str(language), LANGUAGE, "a language tag that is not well-formed")
-        if node.get("@type") != "@json":
-            self._check_iri(node.get("@type"))
+        datatype = node.get("@type")
+        if datatype != "@json":
+            self._check_iri(datatype)
+        if isinstance(datatype, str) and datatype.startswith(_LANGUAGE_DATATYPES):
+            # Written as a datatype, not as @language/@direction: rdf-canonize drops a
+            # language-less rdf:langString's datatype and our writer does not.
+            self._malformed(datatype, REF, "a datatype reserved for language-tagged strings")
 
 
 def refuse_embedded_imports(document: Any) -> None:
