@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import bindparam, select
 
@@ -98,12 +99,25 @@ class _FetchCache:
 
     def __init__(self, max_entries: int = 256) -> None:
         self._bodies: _TtlCache[str, bytes] = _TtlCache(max_entries)
+        # Hosts whose last fetch ran out of time: for one period, their other URLs fail at once.
+        # Otherwise anyone could name a new DID on a stalling host in every request and hold a
+        # sync worker for the whole fetch timeout each time.
+        self._stalling: _TtlCache[str, bool] = _TtlCache(max_entries)
 
     def get(self, url: str, ttl: float, load: Callable[[str], bytes]) -> bytes:
         body = self._bodies.get(url)
-        if body is None:
+        if body is not None:
+            return body
+        host = urlsplit(url).netloc.lower()
+        if self._stalling.get(host):
+            raise FetchError(f"{url}: its host timed out moments ago", code="fetch_timeout")
+        try:
             body = load(url)
-            self._bodies.put(url, body, ttl)
+        except FetchError as error:
+            if error.code == "fetch_timeout":
+                self._stalling.put(host, True, ttl)
+            raise
+        self._bodies.put(url, body, ttl)
         return body
 
 

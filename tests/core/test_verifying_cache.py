@@ -45,3 +45,41 @@ def test_failures_are_not_cached() -> None:
         with pytest.raises(FetchError):
             cache.get("https://down.example/", 60, failing)
     assert len(attempts) == 2
+
+
+def test_a_host_that_timed_out_fails_fast_for_one_period(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Red team, round 2: a new DID on a stalling host in every request held a worker 5 s each."""
+    now = [1000.0]
+    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
+    calls: list[str] = []
+
+    def stalling(url: str) -> bytes:
+        calls.append(url)
+        raise FetchError("timed out", code="fetch_timeout")
+
+    cache = _FetchCache()
+    for n in range(3):
+        with pytest.raises(FetchError) as info:
+            cache.get(f"https://slow.example:8443/issuers/{n}/did.json", 60, stalling)
+        assert info.value.code == "fetch_timeout"
+    assert calls == ["https://slow.example:8443/issuers/0/did.json"]
+    other = cache.get("https://fast.example/did.json", 60, lambda url: b"{}")
+    assert other == b"{}"  # other hosts are not affected
+    now[0] += 61
+    with pytest.raises(FetchError):
+        cache.get("https://slow.example:8443/issuers/9/did.json", 60, stalling)
+    assert len(calls) == 2  # tried again after the period
+
+
+def test_without_a_cache_period_nothing_is_remembered() -> None:
+    calls: list[str] = []
+
+    def stalling(url: str) -> bytes:
+        calls.append(url)
+        raise FetchError("timed out", code="fetch_timeout")
+
+    cache = _FetchCache()
+    for _ in range(2):
+        with pytest.raises(FetchError):
+            cache.get("https://slow.example/did.json", 0, stalling)
+    assert len(calls) == 2
