@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -26,6 +29,12 @@ DRAIN_LIMIT = 64 * 1024 * 1024
 #: worker timeout: production puts a buffering reverse proxy in front (see the README).
 BODY_IDLE_SECONDS = 5.0
 
+#: Longest time a request body may take to arrive, however it trickles: the read side of the
+#: client's socket is then shut, the read ends, and the request answers 400 incomplete_body
+#: (a byte every few seconds kept each read under BODY_IDLE_SECONDS and held the worker until
+#: gunicorn killed it). Shutting only the read side leaves the answer free to go out.
+BODY_READ_SECONDS = 10.0
+
 _READ_SIZE = 64 * 1024
 _MESSAGE = "the request body is too large"
 
@@ -43,6 +52,11 @@ def discard(stream: Any, limit: int) -> None:
             remaining -= len(data)
     except (OSError, ValueError):
         return  # the client went away: nothing left to protect
+
+
+def _stop_reading(client: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        client.shutdown(socket.SHUT_RD)
 
 
 def _with_connection_close(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -72,8 +86,22 @@ class BodyLimit:
     ) -> Iterable[bytes]:
         length = get_content_length(environ)  # None when chunked, as Flask reads it
         client = environ.get("gunicorn.socket")
-        if client is not None and (length or environ.get("wsgi.input_terminated")):
-            client.settimeout(BODY_IDLE_SECONDS)
+        if client is None or not (length or environ.get("wsgi.input_terminated")):
+            return self._limited(environ, start_response, length)
+        client.settimeout(BODY_IDLE_SECONDS)
+        deadline = threading.Timer(BODY_READ_SECONDS, _stop_reading, (client,))
+        deadline.daemon = True
+        deadline.start()
+        try:
+            # The body is read while the application runs; its answer is an iterable of bytes
+            # that sends nothing more from the client's side.
+            return self._limited(environ, start_response, length)
+        finally:
+            deadline.cancel()
+
+    def _limited(
+        self, environ: dict[str, Any], start_response: Callable[..., Any], length: int | None
+    ) -> Iterable[bytes]:
         if length is not None and length > self.max_body_bytes:
             if length <= self.drain_limit:
                 discard(environ["wsgi.input"], length)

@@ -28,6 +28,12 @@ def json_body() -> Any:
         raise InputError(
             "the request body ended before its declared length", code="incomplete_body"
         ) from None
+    if request.content_length is not None and len(raw) < request.content_length:
+        # The server hands over what arrived when the client (or BodyLimit's deadline) closed
+        # the stream early: a shorter body than announced is not the body.
+        raise InputError(
+            "the request body ended before its declared length", code="incomplete_body"
+        )
     if not raw:
         raise InputError("the request has no body", code="empty_body")
     if request.content_length is None and len(raw) >= limits.max_body_bytes and _more_input():

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from core.db.migrate import upgrade
-from core.web.body_limit import BODY_IDLE_SECONDS
+from core.web.body_limit import BODY_IDLE_SECONDS, BODY_READ_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_BODY_BYTES = 1024 * 1024
@@ -193,3 +193,31 @@ def test_a_body_shorter_than_its_content_length_gets_a_400(gunicorn_port: int) -
     status = int(head.split(b" ", 2)[1])
     assert (status, _error_code(json.loads(payload))) == (400, "incomplete_body")
     assert time.monotonic() - started < BODY_IDLE_SECONDS + 10
+
+
+def test_a_trickled_body_is_cut_off_at_the_read_deadline(gunicorn_port: int) -> None:
+    """Red team, round 2: a byte every few seconds kept every read under the idle timeout and
+    held the worker until gunicorn killed it (a 500 after 36 s)."""
+    with socket.create_connection(("127.0.0.1", gunicorn_port), timeout=60) as sock:
+        sock.sendall(
+            b"POST /api/v1/verify HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+        )
+        started = time.monotonic()
+        sock.settimeout(BODY_IDLE_SECONDS / 2)
+        received = b""
+        while not received and time.monotonic() - started < 60:
+            try:
+                sock.sendall(b" ")
+                received = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+        sock.settimeout(10)
+        while chunk := sock.recv(65536):
+            received += chunk
+    head, _, payload = received.partition(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    assert (status, _error_code(json.loads(payload))) == (400, "incomplete_body")
+    assert time.monotonic() - started < BODY_READ_SECONDS + 10
