@@ -95,8 +95,8 @@ def edit_program(code: str) -> Response:
 def show_program(code: str) -> Response:
     d = deps()
     org = authenticate(d, bearer_token())
-    version = positive_int_arg("version")
-    return jsonify(program_summary(d, org, get_program(d, org, code), version))
+    program = get_program(d, org, code)  # another body's program is 404 whatever is asked
+    return jsonify(program_summary(d, org, program, positive_int_arg("version")))
 
 
 @bp.post("/credentials/issue")

@@ -162,6 +162,8 @@ def test_another_bodys_program_is_not_found(client, acme, create_org, program) -
     client.post("/api/v1/programs", json=program, headers=acme.auth)
     other = create_org(slug="beta", name="Beta Certification")
     assert client.get("/api/v1/programs/SOUD-1", headers=other.auth).status_code == 404
+    bad_version = client.get("/api/v1/programs/SOUD-1?version=abc", headers=other.auth)
+    assert bad_version.status_code == 404
     edit = client.put("/api/v1/programs/SOUD-1", json=program, headers=other.auth)
     assert edit.status_code == 404
     assert client.get("/api/v1/programs/SOUD-1", headers=acme.auth).json["version"] == 1
