@@ -20,6 +20,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.headers import install_security_headers
     from issuer.views.api import bp as issuer_api
     from issuer.views.public import bp as issuer_public
+    from issuer.views.workflow import bp as issuer_workflow
     from verifier.views import bp as verifier_bp
     from wallet.views import bp as wallet_bp
 
@@ -43,7 +44,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     register_error_handlers(app)
     install_security_headers(app)
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
-    for blueprint in (issuer_api, issuer_public, verifier_bp, wallet_bp):
+    for blueprint in (issuer_api, issuer_workflow, issuer_public, verifier_bp, wallet_bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -271,5 +271,7 @@ def demo() -> None:
 
 def register(cli: click.Group) -> None:
     """Attach the issuer commands to the root `sceau` group."""
-    for command in (db, org, keys, program, issue, revoke, audit, demo):
+    from issuer.staff_cli import staff
+
+    for command in (db, org, keys, program, issue, revoke, audit, demo, staff):
         cli.add_command(command)

@@ -192,3 +192,19 @@ def sceau(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Any:
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture
+def body(runtime: Runtime) -> Any:
+    """A body with one staff member per role (workflow_support.STAFF), each with a token."""
+    from workflow_support import make_body
+
+    return make_body(runtime)
+
+
+@pytest.fixture
+def workflow(client: Any, body: Any) -> Any:
+    """Drive the workflow API as ``body``'s staff (workflow_support.Workflow)."""
+    from workflow_support import Workflow
+
+    return Workflow(client, body)

@@ -12,14 +12,9 @@ from core.errors import InputError, PayloadTooLarge
 from core.web.database import settings
 
 
-def json_body() -> Any:
-    """The request's JSON body, parsed with size and depth limits; InputError otherwise."""
+def _raw_body() -> bytes:
+    """The whole request body within the size limit; InputError for a cut or empty body."""
     limits = settings()
-    mimetype = request.mimetype or ""
-    if mimetype and mimetype != "application/json" and not mimetype.endswith("+json"):
-        raise InputError(
-            "the body must be JSON (Content-Type: application/json)", code="unsupported_media_type"
-        )
     try:
         raw = request.get_data(cache=False)
     except (ClientDisconnected, OSError):
@@ -38,9 +33,44 @@ def json_body() -> Any:
         raise InputError("the request has no body", code="empty_body")
     if request.content_length is None and len(raw) >= limits.max_body_bytes and _more_input():
         raise PayloadTooLarge(f"the request body is larger than {limits.max_body_bytes} bytes")
+    return raw
+
+
+def is_json_request() -> bool:
+    """Whether the body is declared as JSON (or declared as nothing, which JSON APIs read as
+    JSON)."""
+    mimetype = request.mimetype or ""
+    return not mimetype or mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def json_body() -> Any:
+    """The request's JSON body, parsed with size and depth limits; InputError otherwise."""
+    limits = settings()
+    if not is_json_request():
+        raise InputError(
+            "the body must be JSON (Content-Type: application/json)", code="unsupported_media_type"
+        )
     return parse_untrusted_json(
-        raw, max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
+        _raw_body(), max_bytes=limits.max_body_bytes, max_depth=limits.max_json_depth
     )
+
+
+def csv_body() -> str:
+    """A ``text/csv`` body as text (UTF-8, a BOM allowed); InputError otherwise."""
+    if request.mimetype != "text/csv":
+        raise InputError(
+            "the body must be CSV (Content-Type: text/csv) or JSON", code="unsupported_media_type"
+        )
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise InputError("CSV bodies must be UTF-8", code="unsupported_media_type")
+    try:
+        text = _raw_body().decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("the CSV is not valid UTF-8", code="malformed_csv") from None
+    if "\x00" in text:
+        raise InputError("the CSV holds a NUL character", code="malformed_csv")
+    return text
 
 
 def _more_input() -> bool:

@@ -50,6 +50,8 @@ class Scheme:
     pass_mark: Decimal
     out_of: Decimal = Decimal(20)
     blocks: tuple[Block, ...] = ()
+    #: A second marking further than this from the first (same scale) is flagged for review.
+    second_marking_gap: Decimal | None = None
 
     def problems(self) -> list[dict[str, str]]:
         """What makes the scheme unusable, as API problems (empty when it is sound)."""
@@ -69,6 +71,8 @@ class Scheme:
                 found.append(
                     {"path": f"{where}.eliminatoryBelow", "message": "must be within 0..maxScore"}
                 )
+        if self.second_marking_gap is not None and self.second_marking_gap < 0:
+            found.append({"path": "secondMarkingGap", "message": "must not be negative"})
         if not 0 <= self.pass_mark <= self.out_of:
             found.append({"path": "passMark", "message": f"must be within 0..{self.out_of}"})
         for i, block in enumerate(self.blocks):

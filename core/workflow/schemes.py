@@ -14,7 +14,7 @@ from core.errors import InputError
 from core.workflow.grading import Assessment, Block, Scheme, parse_decimal
 
 #: The keys of a program's request that describe how it is assessed, not what it awards.
-SCHEME_KEYS = ("assessments", "passMark", "outOf", "blocks", "eligibility")
+SCHEME_KEYS = ("assessments", "passMark", "outOf", "blocks", "secondMarkingGap", "eligibility")
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,18 @@ def scheme_from_request(payload: dict[str, Any]) -> tuple[Scheme | None, Eligibi
             pass_mark=_decimal(payload.get("passMark", 0), "passMark", problems),
             out_of=_decimal(payload.get("outOf", 20), "outOf", problems),
             blocks=blocks,
+            second_marking_gap=(
+                None
+                if payload.get("secondMarkingGap") is None
+                else _decimal(payload["secondMarkingGap"], "secondMarkingGap", problems)
+            ),
         )
         if not problems:  # a number that did not parse would be reported twice
             problems.extend(scheme.problems())
-    elif "blocks" in payload or "outOf" in payload:
-        problems.append({"path": "assessments", "message": "required with blocks or outOf"})
+    elif any(key in payload for key in ("blocks", "outOf", "secondMarkingGap")):
+        problems.append(
+            {"path": "assessments", "message": "required with blocks, outOf or secondMarkingGap"}
+        )
     eligibility = None
     if "eligibility" in payload:
         rules = payload["eligibility"]
@@ -123,6 +130,11 @@ def scheme_to_json(scheme: Scheme) -> dict[str, Any]:
             {"code": b.code, "name": b.name, "assessments": list(b.assessments)}
             for b in scheme.blocks
         ],
+        **(
+            {"secondMarkingGap": str(scheme.second_marking_gap)}
+            if scheme.second_marking_gap is not None
+            else {}
+        ),
     }
 
 
@@ -143,6 +155,9 @@ def scheme_from_json(stored: dict[str, Any]) -> Scheme:
         out_of=Decimal(stored["outOf"]),
         blocks=tuple(
             Block(b["code"], b["name"], tuple(b["assessments"])) for b in stored.get("blocks", [])
+        ),
+        second_marking_gap=(
+            Decimal(stored["secondMarkingGap"]) if "secondMarkingGap" in stored else None
         ),
     )
 

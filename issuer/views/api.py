@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from core.accounts.principal import Action
 from core.errors import InputError
 from core.web.database import commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
@@ -18,6 +19,8 @@ from issuer.services.programs import (
     update_program,
 )
 from issuer.services.revocation import revoke_credential
+from issuer.services.sessions import organization_of
+from issuer.services.staff import authenticate_bearer
 from issuer.services.vcapi import sign_vc_api_request
 
 bp = Blueprint("issuer_api", __name__)
@@ -75,8 +78,10 @@ def revoke(credential_id: Any) -> Response:
 @bp.post("/api/v1/programs")
 def new_program() -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
-    program = create_program(d, org, json_body(), actor=f"api:{org.slug}")
+    principal = authenticate_bearer(d, bearer_token())
+    principal.require(Action.MANAGE_PROGRAMS)
+    org = organization_of(d, principal)
+    program = create_program(d, org, json_body(), actor=principal.actor)
     commit()
     return _created(program_summary(d, org, program))
 
@@ -84,8 +89,11 @@ def new_program() -> Response:
 @bp.put("/api/v1/programs/<code>")
 def edit_program(code: str) -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
-    program = update_program(d, org, code, json_body(), actor=f"api:{org.slug}")
+    principal = authenticate_bearer(d, bearer_token())
+    org = organization_of(d, principal)
+    get_program(d, org, code)  # another body's program is 404 before any role check
+    principal.require(Action.MANAGE_PROGRAMS)
+    program = update_program(d, org, code, json_body(), actor=principal.actor)
     commit()
     return jsonify(program_summary(d, org, program))
 
@@ -94,8 +102,10 @@ def edit_program(code: str) -> Response:
 @read_only
 def show_program(code: str) -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
+    principal = authenticate_bearer(d, bearer_token())
+    org = organization_of(d, principal)
     program = get_program(d, org, code)  # another body's program is 404 whatever is asked
+    principal.require(Action.READ)
     return jsonify(program_summary(d, org, program, positive_int_arg("version")))
 
 

@@ -39,3 +39,7 @@ class Credential(Base):
     # compromised key signed is listed for re-issue.
     proof_kid: Mapped[str | None] = mapped_column(String(128))
     jwt_kid: Mapped[str | None] = mapped_column(String(128))
+    # Issued by a session's sign-off: the enrollment it decides and the program version its
+    # results were computed with.
+    enrollment_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    program_version_id: Mapped[int | None] = mapped_column(ForeignKey("program_versions.id"))

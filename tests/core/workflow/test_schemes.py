@@ -52,10 +52,26 @@ def test_no_scheme_and_no_eligibility() -> None:
     assert scheme_from_request({"name": "x"}) == (None, None)
 
 
-def test_blocks_without_assessments_are_refused() -> None:
+@pytest.mark.parametrize("key", ["blocks", "outOf", "secondMarkingGap"])
+def test_scheme_parts_without_assessments_are_refused(key: str) -> None:
     with pytest.raises(InputError) as info:
-        scheme_from_request({"blocks": []})
+        scheme_from_request({key: [] if key == "blocks" else 3})
     assert info.value.code == "invalid_scheme"
     assert info.value.problems == [
-        {"path": "assessments", "message": "required with blocks or outOf"}
+        {"path": "assessments", "message": "required with blocks, outOf or secondMarkingGap"}
     ]
+
+
+def test_a_second_marking_gap_round_trips_and_is_never_negative() -> None:
+    payload = {
+        "assessments": [{"code": "A", "name": "A", "coefficient": 1, "maxScore": 20}],
+        "passMark": 10,
+        "secondMarkingGap": "2,5",
+    }
+    scheme, _ = scheme_from_request(payload)
+    assert scheme is not None
+    assert scheme.second_marking_gap == Decimal("2.5")
+    assert scheme_from_json(scheme_to_json(scheme)) == scheme
+    with pytest.raises(InputError) as info:
+        scheme_from_request({**payload, "secondMarkingGap": -1})
+    assert info.value.problems == [{"path": "secondMarkingGap", "message": "must not be negative"}]

@@ -1,0 +1,1 @@
+"""Staff members, their roles, and the authenticated principal every use case receives."""

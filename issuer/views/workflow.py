@@ -1,0 +1,118 @@
+"""The workflow API (Bearer personal token): sessions, candidates, eligibility, grades,
+results, and the four-eyes decision. Views parse, call one service, commit, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+
+from core.errors import InputError
+from core.web.database import commit, deps, read_only
+from core.web.requests import bearer_token, csv_body, is_json_request, json_body, json_object
+from core.workflow.candidates import csv_rows, json_rows, parse_candidates
+from issuer.services.decisions import approve, propose
+from issuer.services.enrollments import enroll_candidates, record_eligibility
+from issuer.services.results import record_grades, session_results
+from issuer.services.sessions import create_session, get_session, session_summary
+from issuer.services.staff import authenticate_bearer
+
+bp = Blueprint("issuer_workflow", __name__)
+
+
+def _principal() -> Any:
+    return authenticate_bearer(deps(), bearer_token())
+
+
+def _created(payload: Any) -> Response:
+    response = jsonify(payload)
+    response.status_code = 201
+    return response
+
+
+def _empty_or_object() -> dict[str, Any]:
+    """The body of an action without parameters: nothing, or ``{}``."""
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return {}
+    body = json_object()
+    if body:
+        raise InputError("this action takes no parameters", code="invalid_request")
+    return body
+
+
+@bp.post("/api/v1/sessions")
+def new_session() -> Response:
+    principal = _principal()
+    d = deps()
+    session = create_session(d, principal, json_body())
+    commit()
+    return _created(session_summary(d, session))
+
+
+@bp.get("/api/v1/sessions/<uuid:session_id>")
+@read_only
+def show_session(session_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    return jsonify(session_summary(d, get_session(d, principal, str(session_id))))
+
+
+@bp.post("/api/v1/sessions/<uuid:session_id>/candidates")
+def import_candidates(session_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    get_session(d, principal, str(session_id))  # another body's session: 404 before the body
+    rows = json_rows(json_body()) if is_json_request() else csv_rows(csv_body())
+    created = enroll_candidates(
+        d, principal, str(session_id), parse_candidates(rows, d.clock.now().date())
+    )
+    commit()
+    return _created(
+        {
+            "created": len(created),
+            "enrollments": [{"id": e.id, "email": c.email} for e, c in created],
+        }
+    )
+
+
+@bp.put("/api/v1/enrollments/<uuid:enrollment_id>/eligibility")
+def eligibility(enrollment_id: Any) -> Response:
+    principal = _principal()
+    eligible, reasons = record_eligibility(deps(), principal, str(enrollment_id), json_body())
+    commit()
+    return jsonify({"eligible": eligible, "reasons": reasons})
+
+
+@bp.put("/api/v1/enrollments/<uuid:enrollment_id>/grades")
+def grades(enrollment_id: Any) -> Response:
+    principal = _principal()
+    raw = request.args.get("marking", "1")
+    marking = int(raw) if raw in ("1", "2") else 0
+    result = record_grades(deps(), principal, str(enrollment_id), json_body(), marking)
+    commit()
+    return jsonify(result)
+
+
+@bp.get("/api/v1/sessions/<uuid:session_id>/results")
+@read_only
+def results(session_id: Any) -> Response:
+    principal = _principal()
+    return jsonify(session_results(deps(), principal, str(session_id)))
+
+
+@bp.post("/api/v1/sessions/<uuid:session_id>/proposal")
+def proposal(session_id: Any) -> Response:
+    principal = _principal()
+    _empty_or_object()
+    outcome = propose(deps(), principal, str(session_id))
+    commit()
+    return jsonify(outcome)
+
+
+@bp.post("/api/v1/sessions/<uuid:session_id>/approval")
+def approval(session_id: Any) -> Response:
+    principal = _principal()
+    _empty_or_object()
+    outcome = approve(deps(), principal, str(session_id))
+    commit()
+    return jsonify(outcome)
