@@ -9,7 +9,14 @@ from sqlalchemy import select
 from core.db.models import Credential
 from core.deps import Deps
 from core.keys.directory import find_org
-from issuer.services.issuance import credential_url, issue_credential
+from core.urls import (
+    achievement_url,
+    credential_url,
+    did_document_url,
+    issuer_profile_url,
+    status_list_url,
+)
+from issuer.services.issuance import issue_credential
 from issuer.services.organizations import create_organization
 from issuer.services.programs import create_program
 from issuer.services.revocation import revoke_credential
@@ -92,13 +99,13 @@ def create_demo(deps: Deps) -> dict[str, Any]:
         .order_by(Credential.issued_at, Credential.recipient_name)
     )
     return {
-        "organization": f"{base}/issuers/{SLUG}",
-        "did_document": f"{base}/issuers/{SLUG}/did.json",
-        "program": f"{base}/achievements/{SLUG}/{PROGRAM['code']}",
+        "organization": issuer_profile_url(base, SLUG),
+        "did_document": did_document_url(base, SLUG),
+        "program": achievement_url(base, SLUG, str(PROGRAM["code"])),
         "credentials": [
             {"url": credential_url(base, i), "holder": name, "revoked": revoked is not None}
             for i, name, revoked in rows
         ],
-        "status_list": f"{base}/status/{SLUG}/1",
+        "status_list": status_list_url(base, SLUG, 1),
         "api_key": api_key or "(shown only when the demo body was created)",
     }

@@ -30,7 +30,8 @@ from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.keys.directory import issuer_profile, org_did
 from core.keys.store import SigningKeys, open_signing_keys
-from core.status.lists import Signer, allocate_index, list_url, publish_list, status_entry
+from core.status.lists import Signer, allocate_index, publish_list, status_entry
+from core.urls import credential_url, status_list_url
 from core.validation import validate_payload
 from issuer.services.programs import (
     check_definition,
@@ -53,11 +54,6 @@ _EARLIER = select(Credential.id, Credential.request_hash).where(
     Credential.organization_id == bindparam("org_id"),
     Credential.idempotency_key == bindparam("key"),
 )
-
-
-def credential_url(base_url: str, credential_id: str) -> str:
-    """The credential's id: the URL that the QR code carries."""
-    return f"{base_url}/c/{credential_id}"
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -193,7 +189,7 @@ def issue_credential(
     # The shared key lock before the status list rows: the order a key compromise locks in.
     keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
     status_list, index = allocate_index(deps.session, org, credential_id, settings, now)
-    url = list_url(settings, org.slug, status_list.number)
+    url = status_list_url(settings.base_url, org.slug, status_list.number)
     recipient = payload["recipient"]
     unsigned = build_credential(
         credential_url=credential_url(settings.base_url, credential_id),

@@ -14,6 +14,7 @@ from core.credentials.untrusted import find_control_characters
 from core.db.models import Organization, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound, UnsignedDataError
+from core.urls import achievement_url
 from core.validation import validate_payload
 from core.workflow.schemes import (
     SCHEME_KEYS,
@@ -21,12 +22,6 @@ from core.workflow.schemes import (
     scheme_from_request,
     scheme_to_json,
 )
-
-
-def achievement_url(base_url: str, slug: str, code: str) -> str:
-    """The id of a program's Achievement, also the URL where it is served."""
-    return f"{base_url}/achievements/{slug}/{code}"
-
 
 #: The pattern of schemas/api/achievement.json.
 PROGRAM_CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")

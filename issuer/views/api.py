@@ -7,9 +7,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from core.errors import InputError
+from core.urls import credential_url
 from core.web.database import commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
-from issuer.services.issuance import credential_url, issue_credential
+from issuer.services.issuance import issue_credential
 from issuer.services.organizations import authenticate
 from issuer.services.programs import (
     create_program,
