@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.credentials.issue_request import IssueRequest, Result
 from core.db.models import Credential
 from core.deps import Deps
 from core.keys.directory import find_org
@@ -62,29 +63,16 @@ def create_demo(deps: Deps) -> dict[str, Any]:
         org, api_key = created.organization, created.api_key
         create_program(deps, org, PROGRAM, actor="demo")
         for index, (email, name, practical, safety) in enumerate(CANDIDATES):
-            issued = issue_credential(
-                deps,
-                org,
-                {
-                    "recipient": {"email": email, "name": name},
-                    "achievement": {"code": PROGRAM["code"]},
-                    "results": [
-                        {
-                            "name": "Épreuve pratique",
-                            "value": practical,
-                            "valueMax": "20",
-                            "requiredValue": "12",
-                        },
-                        {
-                            "name": "QCM sécurité",
-                            "value": safety,
-                            "valueMax": "20",
-                            "requiredValue": "10",
-                        },
-                    ],
-                },
-                actor="demo",
+            request = IssueRequest.for_program(
+                PROGRAM["code"],
+                email,
+                name,
+                results=[
+                    Result("Épreuve pratique", practical, value_max="20", required_value="12"),
+                    Result("QCM sécurité", safety, value_max="20", required_value="10"),
+                ],
             )
+            issued = issue_credential(deps, org, request, actor="demo")
             if index == len(CANDIDATES) - 1:
                 revoke_credential(
                     deps,
@@ -101,7 +89,7 @@ def create_demo(deps: Deps) -> dict[str, Any]:
     return {
         "organization": issuer_profile_url(base, SLUG),
         "did_document": did_document_url(base, SLUG),
-        "program": achievement_url(base, SLUG, str(PROGRAM["code"])),
+        "program": achievement_url(base, SLUG, PROGRAM["code"]),
         "credentials": [
             {"url": credential_url(base, i), "holder": name, "revoked": revoked is not None}
             for i, name, revoked in rows
