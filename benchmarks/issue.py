@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from core.credentials.issue_request import parse_issue_request
 from core.db.migrate import upgrade
 from core.keys.directory import find_org
 from core.settings import load_settings
@@ -91,7 +92,7 @@ def main() -> None:
             ).organization
             create_program(deps, org, PROGRAM, actor="bench")
         with runtime.unit() as deps:  # the first credential of a shape builds its template
-            issue_credential(deps, org, _request(-1), actor="bench")
+            issue_credential(deps, org, parse_issue_request(_request(-1)), actor="bench")
         rates = []  # bulk: as `sceau issue --csv` does, one commit per chunk of rows
         for batch in range(args.batches):
             rows = [(i, _row(i)) for i in range(batch * args.count, (batch + 1) * args.count)]
@@ -104,7 +105,10 @@ def main() -> None:
         for i in range(single):
             with runtime.unit() as deps:
                 issue_credential(
-                    deps, find_org(deps.session, slug), _request(-2 - i), actor="bench"
+                    deps,
+                    find_org(deps.session, slug),
+                    parse_issue_request(_request(-2 - i)),  # parsed as the API view does
+                    actor="bench",
                 )
         single_rate = single / (time.perf_counter() - started)
         runtime.close()

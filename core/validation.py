@@ -1,4 +1,4 @@
-"""Validation of API payloads against the JSON Schemas kept in schemas/api/."""
+"""Validation of API payloads: the JSON Schemas of schemas/api/ and the checks they cannot say."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import jsonschema_rs
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
+from core.credentials.untrusted import find_control_characters
 from core.errors import InputError
 
 API_SCHEMAS = Path(__file__).resolve().parent.parent / "schemas" / "api"
@@ -70,3 +71,44 @@ def validate_payload(name: str, payload: Any) -> None:
     raise InputError(
         "the request does not match the expected format", code="invalid_request", problems=problems
     )
+
+
+def _keyword_paths(value: Any, path: str) -> list[str]:
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, dict):
+            for key, child in node.items():
+                child_path = f"{where}.{key}" if where else key
+                if key.startswith("@"):
+                    found.append(child_path)
+                else:
+                    stack.append((child_path, child))
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(node))
+    return sorted(found)
+
+
+def refuse_jsonld_keywords(payload: Any, path: str = "") -> None:
+    """Issuing requests describe credentials with the terms of the VC and OB contexts only: a
+    nested @context (or any other JSON-LD keyword) would let the request define its own terms."""
+    found = _keyword_paths(payload, path)
+    if found:
+        raise InputError(
+            "JSON-LD keywords (@context, @id, ...) are not accepted in an issuing request; use "
+            "the terms of the Open Badges 3.0 context",
+            code="jsonld_keyword",
+            problems=[{"path": p, "message": "JSON-LD keyword"} for p in found[:20]],
+        )
+
+
+def refuse_control_characters(payload: Any) -> None:
+    """pyld's N-Quads writer does not escape control characters the RDFC-1.0 way: refuse them."""
+    bad = find_control_characters(payload)
+    if bad:
+        raise InputError(
+            "text fields may not contain control characters",
+            code="control_characters",
+            problems=[{"path": p, "message": "control character"} for p in bad],
+        )

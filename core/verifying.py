@@ -17,12 +17,13 @@ from core.credentials.verify import VerifyOptions, verify_credential
 from core.db.models import Credential, Organization, StatusList
 from core.deps import Deps
 from core.errors import FetchError, StatusListError
-from core.keys.directory import find_org, local_did_document, org_profile_url, slug_from_did
+from core.keys.directory import find_org, local_did_document, slug_from_did
 from core.keys.resolver import DidResolver
 from core.net.fetch import fetch
 from core.settings import Settings
 from core.status.checker import BitstringStatusChecker
 from core.status.lists import find_list
+from core.urls import issuer_profile_url, parse_status_list_url
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -42,22 +43,20 @@ class _Issuers:
         return {
             "id": issuer_id,
             "name": org.name,
-            "url": org.url or org_profile_url(self.deps.settings, org.slug),
+            "url": org.url or issuer_profile_url(self.deps.settings.base_url, org.slug),
         }
 
 
 def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:
     """A status list of this instance; None for another origin. A URL of this origin that
     names no list is an error: it is never fetched from ourselves over the network."""
-    origin = f"{deps.settings.base_url}/"
-    if not url.startswith(origin):
+    if not url.startswith(f"{deps.settings.base_url}/"):
         return None
     found = None
-    section, _, rest = url[len(origin) :].partition("/")
-    slug, _, number = rest.partition("/")
-    if section == "status" and number.isascii() and number.isdigit():
-        org = find_org(deps.session, slug)
-        found = find_list(deps.session, org, int(number)) if org is not None else None
+    named = parse_status_list_url(deps.settings.base_url, url)
+    if named is not None:
+        org = find_org(deps.session, named[0])
+        found = find_list(deps.session, org, named[1]) if org is not None else None
     if found is None or found.signed_credential is None:
         raise StatusListError("No status list of this service has this URL.")
     return found.signed_credential

@@ -21,6 +21,7 @@ from core.errors import SceauError
 from core.keys.directory import find_org, org_did
 from core.settings import load_settings
 from core.unit_of_work import Runtime
+from core.urls import achievement_url, did_document_url
 from issuer.demo import create_demo
 from issuer.services.bulk import issue_rows, read_rows
 from issuer.services.organizations import compromise_key, create_organization, rotate_keys
@@ -94,7 +95,7 @@ def org_create(slug: str, name: str, url: str | None) -> None:
             "name": o.name,
             "did": created.did,
             "api_key": created.api_key,
-            "did_document": f"{deps.settings.base_url}/issuers/{o.slug}/did.json",
+            "did_document": did_document_url(deps.settings.base_url, o.slug),
         }
     )
 
@@ -179,7 +180,7 @@ def program_create(slug: str, path: Path) -> None:
             row = create_program(deps, _org(deps, slug), payload, actor="cli")
     except SceauError as error:
         raise _fail(error) from None
-    _print({"code": row.code, "id": f"{deps.settings.base_url}/achievements/{slug}/{row.code}"})
+    _print({"code": row.code, "id": achievement_url(deps.settings.base_url, slug, row.code)})
 
 
 @click.command("issue")

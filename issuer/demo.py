@@ -6,10 +6,18 @@ from typing import Any
 
 from sqlalchemy import select
 
+from core.credentials.issue_request import IssueRequest, Result
 from core.db.models import Credential
 from core.deps import Deps
 from core.keys.directory import find_org
-from issuer.services.issuance import credential_url, issue_credential
+from core.urls import (
+    achievement_url,
+    credential_url,
+    did_document_url,
+    issuer_profile_url,
+    status_list_url,
+)
+from issuer.services.issuance import issue_credential
 from issuer.services.organizations import create_organization
 from issuer.services.programs import create_program
 from issuer.services.revocation import revoke_credential
@@ -55,29 +63,16 @@ def create_demo(deps: Deps) -> dict[str, Any]:
         org, api_key = created.organization, created.api_key
         create_program(deps, org, PROGRAM, actor="demo")
         for index, (email, name, practical, safety) in enumerate(CANDIDATES):
-            issued = issue_credential(
-                deps,
-                org,
-                {
-                    "recipient": {"email": email, "name": name},
-                    "achievement": {"code": PROGRAM["code"]},
-                    "results": [
-                        {
-                            "name": "Épreuve pratique",
-                            "value": practical,
-                            "valueMax": "20",
-                            "requiredValue": "12",
-                        },
-                        {
-                            "name": "QCM sécurité",
-                            "value": safety,
-                            "valueMax": "20",
-                            "requiredValue": "10",
-                        },
-                    ],
-                },
-                actor="demo",
+            request = IssueRequest.for_program(
+                PROGRAM["code"],
+                email,
+                name,
+                results=[
+                    Result("Épreuve pratique", practical, value_max="20", required_value="12"),
+                    Result("QCM sécurité", safety, value_max="20", required_value="10"),
+                ],
             )
+            issued = issue_credential(deps, org, request, actor="demo")
             if index == len(CANDIDATES) - 1:
                 revoke_credential(
                     deps,
@@ -92,13 +87,13 @@ def create_demo(deps: Deps) -> dict[str, Any]:
         .order_by(Credential.issued_at, Credential.recipient_name)
     )
     return {
-        "organization": f"{base}/issuers/{SLUG}",
-        "did_document": f"{base}/issuers/{SLUG}/did.json",
-        "program": f"{base}/achievements/{SLUG}/{PROGRAM['code']}",
+        "organization": issuer_profile_url(base, SLUG),
+        "did_document": did_document_url(base, SLUG),
+        "program": achievement_url(base, SLUG, PROGRAM["code"]),
         "credentials": [
             {"url": credential_url(base, i), "holder": name, "revoked": revoked is not None}
             for i, name, revoked in rows
         ],
-        "status_list": f"{base}/status/{SLUG}/1",
+        "status_list": status_list_url(base, SLUG, 1),
         "api_key": api_key or "(shown only when the demo body was created)",
     }

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from core.credentials.builder import Recipient, achievement_document, build_credential
+from core.credentials.builder import Recipient, Result, achievement_document, build_credential
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "vectors" / "golden"
 
@@ -88,7 +88,7 @@ def base_credential(issuer_did: str, issuer_name: str) -> dict[str, Any]:
         valid_from=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         valid_until=None,
         awarded=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        results=[{"name": "Practical exam", "value": "15", "valueMax": "20"}],
+        results=[Result("Practical exam", "15", value_max="20")],
         salt="0123456789abcdef",
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from core.credentials.issue_request import parse_issue_request
 from core.keys.directory import find_org
 from issuer.services.issuance import issue_credential
 
@@ -31,7 +32,9 @@ def test_public_reads_go_on_while_a_writer_holds_its_transaction(
         ).json["verified"],
     }
     with runtime.unit() as deps:  # a writer in the middle of its unit of work
-        issue_credential(deps, find_org(deps.session, acme.slug), ada_request, actor="test")
+        issue_credential(
+            deps, find_org(deps.session, acme.slug), parse_issue_request(ada_request), actor="test"
+        )
         for name, read in reads.items():
             thread, results = _in_thread(lambda read=read: read(app.test_client()))
             thread.join(timeout=5)
@@ -41,7 +44,9 @@ def test_public_reads_go_on_while_a_writer_holds_its_transaction(
 
 def test_writes_still_wait_for_each_other(app, acme, ada_request, runtime) -> None:
     with runtime.unit() as deps:
-        issue_credential(deps, find_org(deps.session, acme.slug), ada_request, actor="test")
+        issue_credential(
+            deps, find_org(deps.session, acme.slug), parse_issue_request(ada_request), actor="test"
+        )
         thread, results = _in_thread(
             lambda: app.test_client()
             .post("/api/v1/credentials", json=ada_request, headers=acme.auth)

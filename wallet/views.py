@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from core import urls
 from core.db.models import Credential
 from core.verifying import verify_stored
 from core.web.database import deps, read_only
@@ -35,19 +36,19 @@ def _as_jwt(row: Credential) -> Response:
     )
 
 
-@bp.get("/c/<uuid:credential_id>.json")
+@bp.get(urls.CREDENTIAL_JSON_ROUTE)
 @read_only
 def credential_json(credential_id: Any) -> Response:
     return _as_json(_credential(str(credential_id)))
 
 
-@bp.get("/c/<uuid:credential_id>.jwt")
+@bp.get(urls.CREDENTIAL_JWT_ROUTE)
 @read_only
 def credential_jwt(credential_id: Any) -> Response:
     return _as_jwt(_credential(str(credential_id)))
 
 
-@bp.get("/c/<uuid:credential_id>")
+@bp.get(urls.CREDENTIAL_ROUTE)
 @read_only
 def credential(credential_id: Any) -> Response | str:
     row = _credential(str(credential_id))

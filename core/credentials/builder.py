@@ -6,11 +6,23 @@ import hashlib
 import json
 import secrets
 import uuid
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from core.clock import isoformat_z
+from core.credentials.issue_request import Evidence, Recipient, Result
+
+__all__ = [
+    "CONTEXTS",
+    "Evidence",
+    "Recipient",
+    "Result",
+    "achievement_document",
+    "build_credential",
+    "identity_hash",
+    "inline_achievement_id",
+]
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -27,16 +39,6 @@ ALIGNMENT_FIELDS = (
     "targetFramework",
     "targetType",
 )
-EVIDENCE_FIELDS = ("id", "name", "description", "narrative", "genre", "audience")
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Who receives the credential; the e-mail only ever appears hashed."""
-
-    email: str
-    name: str | None = None
-    show_name: bool = True
 
 
 def identity_hash(email: str, salt: str) -> str:
@@ -86,24 +88,28 @@ def achievement_document(achievement_id: str, definition: dict[str, Any]) -> dic
     return achievement
 
 
-def _results(achievement: dict[str, Any], results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _results(achievement: dict[str, Any], results: Sequence[Result]) -> list[dict[str, Any]]:
     """Add one ResultDescription per result to the achievement; return the Result objects."""
     descriptions = achievement.setdefault("resultDescription", [])
     out = []
     for result in results:
-        rd_id = f"urn:uuid:{uuid.uuid5(SCEAU_NAMESPACE, achievement['id'] + '|' + result['name'])}"
+        rd_id = f"urn:uuid:{uuid.uuid5(SCEAU_NAMESPACE, achievement['id'] + '|' + result.name)}"
         description: dict[str, Any] = {
             "id": rd_id,
             "type": ["ResultDescription"],
-            "name": result["name"],
-            "resultType": result.get("resultType", "RawScore"),
+            "name": result.name,
+            "resultType": result.result_type or "RawScore",
         }
-        for key in ("valueMin", "valueMax", "requiredValue"):
-            if key in result:
-                description[key] = str(result[key])
+        for key, value in (
+            ("valueMin", result.value_min),
+            ("valueMax", result.value_max),
+            ("requiredValue", result.required_value),
+        ):
+            if value is not None:
+                description[key] = str(value)
         if all(d["id"] != rd_id for d in descriptions):
             descriptions.append(description)
-        out.append({"type": ["Result"], "resultDescription": rd_id, "value": str(result["value"])})
+        out.append({"type": ["Result"], "resultDescription": rd_id, "value": str(result.value)})
     if not descriptions:
         del achievement["resultDescription"]
     return out
@@ -118,8 +124,8 @@ def build_credential(
     valid_from: datetime,
     valid_until: datetime | None,
     awarded: datetime,
-    results: list[dict[str, Any]] | None = None,
-    evidence: list[dict[str, Any]] | None = None,
+    results: Sequence[Result] = (),
+    evidence: Sequence[Evidence] = (),
     status: dict[str, Any] | None = None,
     salt: str | None = None,
 ) -> dict[str, Any]:
@@ -140,7 +146,7 @@ def build_credential(
     }
     if recipient.name and recipient.show_name:
         subject["name"] = recipient.name
-    result_objects = _results(achievement, results or [])
+    result_objects = _results(achievement, results)
     subject["achievement"] = achievement
     if result_objects:
         subject["result"] = result_objects
@@ -158,9 +164,7 @@ def build_credential(
     credential["awardedDate"] = isoformat_z(awarded)
     credential["credentialSubject"] = subject
     if evidence:
-        credential["evidence"] = [
-            {"type": ["Evidence"], **{k: e[k] for k in EVIDENCE_FIELDS if k in e}} for e in evidence
-        ]
+        credential["evidence"] = [{"type": ["Evidence"], **e.to_json()} for e in evidence]
     if status is not None:
         credential["credentialStatus"] = status
     return credential

@@ -17,6 +17,7 @@ from core.keys.did import build_did_document, did_web
 from core.keys.resolver import KeyState, LocalDid
 from core.keys.store import key_states, public_key_of, published_keys
 from core.settings import Settings
+from core.urls import issuer_profile_url
 
 
 def org_did(settings: Settings, slug: str) -> str:
@@ -27,11 +28,6 @@ def org_did(settings: Settings, slug: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _did_for(base_url: str, slug: str) -> str:
     return did_web(base_url, ["issuers", slug])
-
-
-def org_profile_url(settings: Settings, slug: str) -> str:
-    """Where the organization's OB Profile is served."""
-    return f"{settings.base_url}/issuers/{slug}"
 
 
 def slug_from_did(settings: Settings, did: str) -> str | None:
@@ -102,7 +98,7 @@ def issuer_profile(settings: Settings, org: Organization) -> dict[str, Any]:
         "id": org_did(settings, org.slug),
         "type": ["Profile"],
         "name": org.name,
-        "url": org.url or org_profile_url(settings, org.slug),
+        "url": org.url or issuer_profile_url(settings.base_url, org.slug),
     }
     if org.description:
         profile["description"] = org.description

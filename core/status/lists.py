@@ -21,6 +21,7 @@ from core.db.models import Credential, Organization, StatusEntry, StatusList
 from core.errors import StatusListError
 from core.settings import Settings
 from core.status.bitstring import encode_status_list
+from core.urls import status_list_url
 
 REVOCATION = "revocation"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -35,11 +36,6 @@ MAX_LIST_NUMBER = 2**31 - 1
 MAX_NEW_LISTS = 4
 
 Signer = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def list_url(settings: Settings, slug: str, number: int) -> str:
-    """The public URL of a status list credential."""
-    return f"{settings.base_url}/status/{slug}/{number}"
 
 
 def _new_list(
@@ -150,7 +146,7 @@ def publish_list(
             Credential.status_list_id == status_list.id, Credential.revoked_at.is_not(None)
         )
     )
-    url = list_url(settings, org.slug, status_list.number)
+    url = status_list_url(settings.base_url, org.slug, status_list.number)
     unsigned = {
         "@context": [VC_V2],
         "id": url,

@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.credentials.issue_request import IssueRequest, Result, parse_instant
 from core.deps import Deps
 from core.errors import NotFound, SceauError
 from core.keys.directory import find_org, org_did
@@ -34,40 +35,39 @@ class BulkReport:
         return {"issued": self.issued, "skipped": self.skipped, "failed": self.failed}
 
 
-def _result(name: str, cell: str) -> dict[str, str]:
+def _result(name: str, cell: str) -> Result:
     # "15/20" means value 15 out of 20; "15" is a bare value.
     value, _, maximum = cell.partition("/")
-    result = {"name": name, "value": value.strip()}
-    if maximum.strip():
-        result["valueMax"] = maximum.strip()
-    return result
+    return Result(name, value.strip(), value_max=maximum.strip() or None)
 
 
-def row_to_request(row: dict[str, str], program: str | None) -> dict[str, Any]:
-    """An issuing request (schemas/api/issue_credential.json) from one CSV row."""
-    code = program or (row.get("program") or "").strip()
-    payload: dict[str, Any] = {
-        "recipient": {"email": (row.get("email") or "").strip()},
-        "achievement": {"code": code},
-    }
-    if (row.get("name") or "").strip():
-        payload["recipient"]["name"] = row["name"].strip()
-    for key in ("validFrom", "validUntil"):
-        if (row.get(key) or "").strip():
-            payload[key] = row[key].strip()
-    results = [
-        _result(column[len("result:") :].strip(), cell)
-        for column, cell in row.items()
-        if column and column.startswith("result:") and cell and cell.strip()
-    ]
-    if results:
-        payload["results"] = results
-    return payload
+def _cell(row: dict[str, str], column: str) -> str:
+    return (row.get(column) or "").strip()
 
 
-def row_key(payload: dict[str, Any]) -> str:
-    """The Idempotency-Key of a row: its content, so a second run of the file issues nothing."""
-    return "csv:" + hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+def row_to_request(row: dict[str, str], program: str | None) -> IssueRequest:
+    """The issuing request of one CSV row (InputError as the API answers for the same data)."""
+    valid_from, valid_until = _cell(row, "validFrom"), _cell(row, "validUntil")
+    return IssueRequest.for_program(
+        program or _cell(row, "program"),
+        _cell(row, "email"),
+        _cell(row, "name") or None,
+        results=[
+            _result(column[len("result:") :].strip(), cell)
+            for column, cell in row.items()
+            if column and column.startswith("result:") and cell and cell.strip()
+        ],
+        valid_from=parse_instant(valid_from, "validFrom") if valid_from else None,
+        valid_until=parse_instant(valid_until, "validUntil") if valid_until else None,
+    )
+
+
+def row_key(request: IssueRequest) -> str:
+    """The Idempotency-Key of a row: its content, so a second run of the file issues nothing.
+    (The hash of the request's canonical JSON form, which is what rows hashed before requests
+    were typed: keys of files already imported stay the same.)"""
+    canonical = json.dumps(request.to_json(), sort_keys=True)
+    return "csv:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
@@ -105,15 +105,15 @@ def issue_rows(
                 raise NotFound(f"no organization {slug!r}")
             keys = open_signing_keys(deps.session, org, org_did(deps.settings, slug), deps.cipher)
             for line, row in rows[start : start + chunk_size]:
-                payload = row_to_request(row, program)
                 try:
+                    request = row_to_request(row, program)
                     with deps.session.begin_nested():
                         issued = issue_credential(
                             deps,
                             org,
-                            payload,
+                            request,
                             actor=actor,
-                            idempotency_key=row_key(payload),
+                            idempotency_key=row_key(request),
                             keys=keys,
                         )
                 except SceauError as error:
@@ -121,7 +121,7 @@ def issue_rows(
                     report.failed.append(
                         {
                             "line": line,
-                            "email": payload["recipient"]["email"],
+                            "email": _cell(row, "email"),
                             "reason": "; ".join(reasons or [error.message]),
                         }
                     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
@@ -15,29 +13,19 @@ from sqlalchemy.exc import IntegrityError
 
 from core.audit.log import append as audit
 from core.clock import isoformat_z
-from core.credentials.builder import (
-    Recipient,
-    achievement_document,
-    build_credential,
-    inline_achievement_id,
-)
+from core.credentials.builder import achievement_document, build_credential, inline_achievement_id
+from core.credentials.issue_request import IssueRequest, ProgramCode
 from core.credentials.proofs import sign_credential
 from core.credentials.schema import schema_problems
-from core.credentials.untrusted import find_control_characters
 from core.credentials.vcjwt import sign_vc_jwt
 from core.db.models import Credential, Organization
 from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.keys.directory import issuer_profile, org_did
 from core.keys.store import SigningKeys, open_signing_keys
-from core.status.lists import Signer, allocate_index, list_url, publish_list, status_entry
-from core.validation import validate_payload
-from issuer.services.programs import (
-    check_definition,
-    get_program,
-    program_achievement,
-    refuse_jsonld_keywords,
-)
+from core.status.lists import Signer, allocate_index, publish_list, status_entry
+from core.urls import credential_url, status_list_url
+from issuer.services.programs import check_definition, get_program, program_achievement
 
 
 @dataclass(frozen=True)
@@ -53,36 +41,6 @@ _EARLIER = select(Credential.id, Credential.request_hash).where(
     Credential.organization_id == bindparam("org_id"),
     Credential.idempotency_key == bindparam("key"),
 )
-
-
-def credential_url(base_url: str, credential_id: str) -> str:
-    """The credential's id: the URL that the QR code carries."""
-    return f"{base_url}/c/{credential_id}"
-
-
-def request_fingerprint(payload: Any) -> str:
-    """SHA-256 of the canonical JSON request, to compare retries under one Idempotency-Key."""
-    return hashlib.sha256(
-        json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    ).hexdigest()
-
-
-def _parse_instant(value: str, path: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            "not a date-time",
-            code="invalid_request",
-            problems=[{"path": path, "message": "expected an RFC 3339 date-time"}],
-        ) from None
-    if instant.tzinfo is None:
-        raise InputError(
-            "date-time without time zone",
-            code="invalid_request",
-            problems=[{"path": path, "message": "add Z or an offset"}],
-        )
-    return instant.astimezone(UTC).replace(microsecond=0)
 
 
 def signer(keys: SigningKeys, created: str, max_work: int) -> Signer:
@@ -122,34 +80,23 @@ def check_idempotency_key(key: str) -> None:
         )
 
 
-def validate_issue_request(payload: Any) -> None:
-    """Schema and content checks that need no database."""
-    validate_payload("issue_credential", payload)
-    refuse_jsonld_keywords(payload)
-    bad = find_control_characters(payload)
-    if bad:
-        raise InputError(
-            "text fields may not contain control characters",
-            code="control_characters",
-            problems=[{"path": p, "message": "control character"} for p in bad],
-        )
-
-
 def issue_credential(
     deps: Deps,
     org: Organization,
-    payload: Any,
+    request: IssueRequest,
     *,
     actor: str,
     idempotency_key: str | None = None,
     keys: SigningKeys | None = None,
 ) -> Issued:
-    """Issue one credential from a request (see schemas/api/issue_credential.json)."""
-    validate_issue_request(payload)
+    """Issue one credential. ``request`` comes from parse_issue_request (the API), the CSV
+    import or code; a retry under the same ``idempotency_key`` with an equal request replays
+    the stored credential, with another request it is a Conflict. ``keys``: the organization's
+    signing keys when the caller has opened them already (bulk issuing)."""
     fingerprint = None
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
-        fingerprint = request_fingerprint(payload)
+        fingerprint = request.fingerprint()
         earlier = (
             deps.session.connection()
             .execute(_EARLIER, {"org_id": org.id, "key": idempotency_key})
@@ -166,21 +113,16 @@ def issue_credential(
     settings, now = deps.settings, deps.clock.now()
     credential_id = str(uuid.uuid4())
     program = None
-    if "code" in payload["achievement"]:
-        program = get_program(deps, org, payload["achievement"]["code"])
+    if isinstance(request.achievement, ProgramCode):
+        program = get_program(deps, org, request.achievement.code)
         achievement = program_achievement(deps, org, program)
     else:
-        check_definition(payload["achievement"])
-        achievement = achievement_document(
-            inline_achievement_id(payload["achievement"]), payload["achievement"]
-        )
+        definition = dict(request.achievement.definition)
+        check_definition(definition)
+        achievement = achievement_document(inline_achievement_id(definition), definition)
 
-    valid_from = (
-        _parse_instant(payload["validFrom"], "validFrom") if "validFrom" in payload else now
-    )
-    valid_until = (
-        _parse_instant(payload["validUntil"], "validUntil") if "validUntil" in payload else None
-    )
+    valid_from = request.valid_from or now
+    valid_until = request.valid_until
     if valid_until is None and program is not None and program.validity_days:
         valid_until = valid_from + timedelta(days=program.validity_days)
     if valid_until is not None and valid_until <= valid_from:
@@ -193,20 +135,18 @@ def issue_credential(
     # The shared key lock before the status list rows: the order a key compromise locks in.
     keys = keys or open_signing_keys(deps.session, org, org_did(settings, org.slug), deps.cipher)
     status_list, index = allocate_index(deps.session, org, credential_id, settings, now)
-    url = list_url(settings, org.slug, status_list.number)
-    recipient = payload["recipient"]
+    url = status_list_url(settings.base_url, org.slug, status_list.number)
+    recipient = request.recipient
     unsigned = build_credential(
         credential_url=credential_url(settings.base_url, credential_id),
         issuer=issuer_profile(settings, org),
         achievement=achievement,
-        recipient=Recipient(
-            recipient["email"], recipient.get("name"), recipient.get("showName", True)
-        ),
+        recipient=recipient,
         valid_from=valid_from,
         valid_until=valid_until,
         awarded=now,
-        results=payload.get("results"),
-        evidence=payload.get("evidence"),
+        results=request.results,
+        evidence=request.evidence,
         status=status_entry(url, index),
     )
     problems = schema_problems(unsigned)
@@ -227,8 +167,8 @@ def issue_credential(
         id=credential_id,
         organization_id=org.id,
         program_id=program.id if program else None,
-        recipient_email=recipient["email"].strip().lower(),
-        recipient_name=recipient.get("name"),
+        recipient_email=recipient.email.strip().lower(),
+        recipient_name=recipient.name,
         achievement_name=achievement["name"],
         document=document,
         jwt=token,

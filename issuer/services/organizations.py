@@ -20,7 +20,8 @@ from core.keys.directory import SLUG, find_org, org_did
 from core.keys.store import compromise_key as compromise_key_row
 from core.keys.store import create_keys, lock_keys, open_signing_keys
 from core.status.lists import current_list, lock_list, publish_list
-from issuer.services.issuance import credential_url, signer
+from core.urls import credential_url
+from issuer.services.issuance import signer
 
 KEY_PREFIX = "sceau_"
 

@@ -14,7 +14,8 @@ from core.credentials.untrusted import find_control_characters
 from core.db.models import Organization, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound, UnsignedDataError
-from core.validation import validate_payload
+from core.urls import achievement_url
+from core.validation import refuse_jsonld_keywords, validate_payload
 from core.workflow.schemes import (
     SCHEME_KEYS,
     eligibility_to_json,
@@ -22,44 +23,8 @@ from core.workflow.schemes import (
     scheme_to_json,
 )
 
-
-def achievement_url(base_url: str, slug: str, code: str) -> str:
-    """The id of a program's Achievement, also the URL where it is served."""
-    return f"{base_url}/achievements/{slug}/{code}"
-
-
 #: The pattern of schemas/api/achievement.json.
 PROGRAM_CODE = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
-
-
-def _keyword_paths(value: Any, path: str) -> list[str]:
-    found: list[str] = []
-    stack: list[tuple[str, Any]] = [(path, value)]
-    while stack:
-        where, node = stack.pop()
-        if isinstance(node, dict):
-            for key, child in node.items():
-                child_path = f"{where}.{key}" if where else key
-                if key.startswith("@"):
-                    found.append(child_path)
-                else:
-                    stack.append((child_path, child))
-        elif isinstance(node, list):
-            stack.extend((f"{where}[{i}]", child) for i, child in enumerate(node))
-    return sorted(found)
-
-
-def refuse_jsonld_keywords(payload: Any, path: str = "") -> None:
-    """Issuing requests describe credentials with the terms of the VC and OB contexts only: a
-    nested @context (or any other JSON-LD keyword) would let the request define its own terms."""
-    found = _keyword_paths(payload, path)
-    if found:
-        raise InputError(
-            "JSON-LD keywords (@context, @id, ...) are not accepted in an issuing request; use "
-            "the terms of the Open Badges 3.0 context",
-            code="jsonld_keyword",
-            problems=[{"path": p, "message": "JSON-LD keyword"} for p in found[:20]],
-        )
 
 
 def check_definition(definition: dict[str, Any], path: str = "achievement") -> None:

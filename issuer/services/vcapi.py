@@ -18,6 +18,7 @@ from core.deps import Deps
 from core.errors import CredentialError, InputError
 from core.keys.directory import org_did
 from core.keys.store import open_signing_keys
+from core.urls import CREDENTIALS_PATH
 from issuer.services.issuance import signer
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -39,7 +40,7 @@ def _on_managed_route(credential_id: str, base_url: str) -> bool:
     host = (parts.hostname or "").rstrip(".")
     ours = (host == base.hostname and port == base_port) or host in _LOOPBACK
     path = posixpath.normpath("/" + "/".join(p for p in unquote(parts.path).split("/") if p))
-    return ours and (path == "/c" or path.startswith("/c/"))
+    return ours and (path == CREDENTIALS_PATH or path.startswith(f"{CREDENTIALS_PATH}/"))
 
 
 def _names_managed_certificate(deps: Deps, credential_id: str) -> bool:

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from core.accounts.principal import Action
+from core.credentials.issue_request import parse_issue_request
 from core.errors import InputError
+from core.urls import credential_url
 from core.web.database import commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
-from issuer.services.issuance import credential_url, issue_credential
+from issuer.services.issuance import issue_credential
 from issuer.services.organizations import authenticate
 from issuer.services.programs import (
     create_program,
@@ -37,7 +39,8 @@ def issue() -> Response:
     d = deps()
     org = authenticate(d, bearer_token())
     key = request.headers.get("Idempotency-Key") or None
-    issued = issue_credential(d, org, json_body(), actor=f"api:{org.slug}", idempotency_key=key)
+    issue_request = parse_issue_request(json_body())
+    issued = issue_credential(d, org, issue_request, actor=f"api:{org.slug}", idempotency_key=key)
     commit()
     row = issued.credential
     body = {

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, abort, render_template, request
 
+from core import urls
 from core.keys.directory import did_document, find_org, issuer_profile, org_did
 from core.status.lists import find_list
 from core.web.database import deps, read_only
@@ -24,7 +25,7 @@ def _json(document: object, content_type: str, max_age: int) -> Response:
     return public_resource(Response(body, content_type=content_type), max_age)
 
 
-@bp.get("/issuers/<slug>/did.json")
+@bp.get(urls.DID_DOCUMENT_ROUTE)
 @read_only
 def did_json(slug: str) -> Response:
     d = deps()
@@ -32,7 +33,7 @@ def did_json(slug: str) -> Response:
     return _json(did_document(d.session, d.settings, org), "application/did+json", 300)
 
 
-@bp.get("/issuers/<slug>")
+@bp.get(urls.ISSUER_PROFILE_ROUTE)
 @read_only
 def profile(slug: str) -> Response | str:
     d = deps()
@@ -45,7 +46,7 @@ def profile(slug: str) -> Response | str:
     return _json(document, "application/ld+json", 300)
 
 
-@bp.get("/achievements/<slug>/<code>")
+@bp.get(urls.ACHIEVEMENT_ROUTE)
 @read_only
 def achievement(slug: str, code: str) -> Response | str:
     d = deps()
@@ -57,7 +58,7 @@ def achievement(slug: str, code: str) -> Response | str:
     return _json(document, "application/ld+json", 300)
 
 
-@bp.get("/status/<slug>/<int:number>")
+@bp.get(urls.STATUS_LIST_ROUTE)
 @read_only
 def status_list(slug: str, number: int) -> Response:
     d = deps()

@@ -20,6 +20,7 @@ RANGE = 64
 
 def _worker(settings: Settings, slug: str, queue: Any) -> None:
     import core.status.lists as lists
+    from core.credentials.issue_request import InlineAchievement, IssueRequest, Recipient
     from core.keys.directory import find_org
     from issuer.services.issuance import issue_credential
 
@@ -32,10 +33,10 @@ def _worker(settings: Settings, slug: str, queue: Any) -> None:
             issue_credential(
                 deps,
                 org,
-                {
-                    "recipient": {"email": f"w{os.getpid()}-{i}@example.org"},
-                    "achievement": {"name": "X", "description": "Y", "criteria": "Z"},
-                },
+                IssueRequest(
+                    Recipient(f"w{os.getpid()}-{i}@example.org"),
+                    InlineAchievement({"name": "X", "description": "Y", "criteria": "Z"}),
+                ),
                 actor="test",
             )
         done += 1

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.clock import SystemClock, isoformat_z
+from core.credentials.issue_request import parse_issue_request
 from core.credentials.proofs import sign_credential
 from core.credentials.vcjwt import sign_vc_jwt
 from core.db.models import SigningKey
@@ -170,7 +171,8 @@ def test_a_rotation_waits_for_the_signatures_in_flight(
         thread.start()
         time.sleep(0.5)
         assert not clock.read.is_set()  # blocked before reading the clock
-        document = issue_credential(deps, org, ada_request, actor="t").credential.document
+        request = parse_issue_request(ada_request)
+        document = issue_credential(deps, org, request, actor="t").credential.document
     thread.join(timeout=30)
     assert clock.read.is_set()
     with runtime.unit() as deps:
