@@ -2,6 +2,7 @@
 
 from core.db.models.audit import AuditEvent, AuditHead
 from core.db.models.credential import Credential
+from core.db.models.job import Job, JobChunk
 from core.db.models.keys import SigningKey
 from core.db.models.organization import ApiKey, Organization
 from core.db.models.program import Program, ProgramVersion
@@ -12,6 +13,8 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Credential",
+    "Job",
+    "JobChunk",
     "Organization",
     "Program",
     "ProgramVersion",
