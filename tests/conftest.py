@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from click.testing import CliRunner
+from task_support import JobWorker, running_worker
 from werkzeug.serving import make_server
 
 from core.db.base import Base
@@ -91,6 +92,17 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+@pytest.fixture
+def job_worker(settings: Settings, runtime: Runtime) -> Iterator[JobWorker]:
+    """A Huey consumer (2 thread workers) running queued jobs against the test database.
+
+    Queue as production code does (``core.tasks.enqueue(settings, job.id)`` after the commit),
+    then ``job_worker.wait(job_id)`` returns the finished job's progress record.
+    """
+    with running_worker(settings) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="session")
