@@ -21,7 +21,7 @@ from core.db.migrate import upgrade
 from core.settings import Settings, load_settings
 from core.unit_of_work import Runtime
 from issuer.services.organizations import create_organization
-from wsgi import cli, create_app
+from wsgi import cli, create_app, load_job_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,6 +101,8 @@ def job_worker(settings: Settings, runtime: Runtime) -> Iterator[JobWorker]:
     Queue as production code does (``core.tasks.enqueue(settings, job.id)`` after the commit),
     then ``job_worker.wait(job_id)`` returns the finished job's progress record.
     """
+    # The blueprints' handlers, as `sceau worker` loads them.
+    load_job_handlers()
     with running_worker(settings) as worker:
         yield worker
 

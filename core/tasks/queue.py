@@ -141,9 +141,19 @@ def task_queue(settings: Settings, name: str = QUEUE_NAME) -> TaskQueue:
         return queue
 
 
-def enqueue(settings: Settings, job_id: str) -> None:
-    """Queue a job created by create_job, AFTER the unit of work that created it committed."""
-    task_queue(settings).enqueue(job_id)
+def enqueue(settings: Settings, job_id: str) -> bool:
+    """Queue a job created by create_job, AFTER the unit of work that created it committed.
+
+    False (and logged) when the queue cannot be reached: the job is recorded, and answering
+    with an error would make the client create it again; it stays queued, and the next
+    `sceau worker` to start queues it again.
+    """
+    try:
+        task_queue(settings).enqueue(job_id)
+    except Exception:
+        log.exception("could not queue job %s; it runs when a worker next starts", job_id)
+        return False
+    return True
 
 
 def run_worker(settings: Settings, workers: int = 2) -> None:

@@ -79,7 +79,11 @@ class ChunkContext:
         self.errors.append({"item": _json_key(key), "message": message})
 
     def add_chunks(self, payloads: Sequence[Any]) -> list[int]:
-        """Split the rest of the work: new chunks of this job, queued once this one commits."""
+        """Split the rest of the work: new chunks of this job, queued once this one commits.
+
+        It locks the job's row until the commit: call it before taking other locks (writing
+        credentials, the audit log), so that chunks always lock in the same order.
+        """
         jobs.lock_job(self.deps.session, self.job_id)
         numbers = jobs.add_chunks(self.deps.session, self.job_id, payloads)
         self.new_chunks.extend(numbers)

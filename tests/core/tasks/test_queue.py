@@ -207,3 +207,25 @@ def test_the_queue_is_sqlite_in_the_instance_folder_unless_redis_url_is_set(
     assert huey.storage.filename == str(tmp_path / "instance" / "tasks.db")
     shared = dataclasses.replace(settings, redis_url=REDIS_URL)
     assert isinstance(make_huey(shared), RedisHuey)
+
+
+def test_a_job_whose_queue_is_unreachable_is_recorded_and_reported(
+    settings: Settings, runtime, acme
+) -> None:
+    unreachable = dataclasses.replace(settings, redis_url="redis://127.0.0.1:1/0")
+    with runtime.unit() as deps:
+        job = create_job(deps, find_org(deps.session, acme.slug), ITEMS, 0, "test")
+    assert enqueue(unreachable, job.id) is False
+    with runtime.unit() as deps:
+        assert job_progress(deps, find_org(deps.session, acme.slug), job.id)["state"] == "queued"
+
+
+def test_the_job_worker_fixture_runs_what_production_code_queues(
+    settings: Settings, runtime, acme, job_worker
+) -> None:
+    with runtime.unit() as deps:
+        job = create_job(
+            deps, find_org(deps.session, acme.slug), ITEMS, 1, "test", [{"items": [1]}]
+        )
+    assert enqueue(settings, job.id) is True
+    assert job_worker.wait(job.id)["state"] == "done"
