@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey
@@ -110,7 +111,7 @@ class TaskQueue:
         # An idle worker polls SQLite at most a second apart (Huey's default backs off to 10 s,
         # which a person watching a progress bar would notice). Redis blocks instead of polling.
         options.setdefault("max_delay", 1.0)
-        return Consumer(self.huey, workers=workers, worker_type=worker_type, **options)
+        return _SupervisedConsumer(self.huey, workers=workers, worker_type=worker_type, **options)
 
     def _dispatch(self, job_id: str) -> None:
         with self.runtime().unit() as deps:
@@ -165,3 +166,41 @@ def run_worker(settings: Settings, workers: int = 2) -> None:
     # The workers are forked: none of them may inherit this process's connections.
     queue.close()
     queue.consumer(workers=workers).run()
+
+
+class _SupervisedConsumer(Consumer):  # type: ignore[misc]
+    """Huey's consumer, whose forked processes exit when it is gone.
+
+    A consumer killed outright (SIGKILL, the OOM killer) cannot stop its worker and scheduler
+    processes, which would run on unsupervised, old code and all. A chunk cut short this way
+    is rolled back by the database and queued again by the next `sceau worker`. (Huey names
+    these two methods as its points of extension.)
+    """
+
+    def _create_worker(self) -> Any:
+        return _watched(super()._create_worker())
+
+    def _create_scheduler(self) -> Any:
+        return _watched(super()._create_scheduler())
+
+
+def _watched(runnable: Any) -> Any:
+    consumer_pid = os.getpid()
+    initialize = runnable.initialize
+
+    def initialize_and_watch() -> None:
+        if os.getpid() != consumer_pid:  # a forked process, not a thread of the consumer's
+            _exit_with_consumer(consumer_pid)
+        initialize()
+
+    runnable.initialize = initialize_and_watch
+    return runnable
+
+
+def _exit_with_consumer(consumer_pid: int) -> None:
+    def watch() -> None:
+        while os.getppid() == consumer_pid:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-consumer", daemon=True).start()

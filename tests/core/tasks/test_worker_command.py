@@ -43,6 +43,10 @@ class WorkerProcess:
                 [sys.executable, "-c", WORKER], cwd=ROOT, env=env, stdout=out, stderr=out
             )
         self._wait_for("Huey consumer started")
+        # Its two worker processes and the scheduler's, forked just after that line.
+        deadline = time.monotonic() + 10
+        while len(_children(self.process.pid)) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
         self.children = _children(self.process.pid)
 
     def output(self) -> str:
@@ -63,9 +67,17 @@ class WorkerProcess:
         return code
 
     def kill(self) -> None:
+        """Stop it however it is (teardown): SIGTERM, then SIGKILL for it and its workers."""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for pid in self.children:
+            if Path(f"/proc/{pid}").exists() and not _zombie(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _children(pid: int) -> list[int]:
@@ -176,3 +188,15 @@ def test_sigint_stops_at_once_and_the_next_worker_resumes(
         chunk.payload = {"items": ["slow"]}
     start_worker()
     assert watcher.wait(job_id)["state"] == "done"
+
+
+def test_workers_exit_when_their_consumer_is_killed(settings, start_worker) -> None:
+    worker = start_worker()
+    assert len(worker.children) == 3
+    worker.process.kill()
+    worker.process.wait(10)
+    deadline = time.monotonic() + 10
+    # The worker processes and the scheduler's watch their parent and exit without it.
+    while any(Path(f"/proc/{p}").exists() and not _zombie(p) for p in worker.children):
+        assert time.monotonic() < deadline, "worker processes outlived their consumer"
+        time.sleep(0.1)
