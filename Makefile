@@ -28,12 +28,18 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
+# The web server and the task queue's worker side by side: when either stops, or on Ctrl-C, both
+# are sent SIGTERM and waited for (the worker lets running chunks finish, up to 30 s).
 run: $(STAMP)
 	export SCEAU_BASE_URL=$${SCEAU_BASE_URL:-http://localhost:$(PORT)}; \
-	$(VENV)/bin/sceau db upgrade && \
-	$(VENV)/bin/sceau demo && \
-	echo "Serving Sceau on http://$(HOST):$(PORT) (public origin $$SCEAU_BASE_URL); Ctrl-C to stop" && \
-	exec $(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'wsgi:create_app()'
+	$(VENV)/bin/sceau db upgrade && $(VENV)/bin/sceau demo || exit 1; \
+	echo "Serving Sceau on http://$(HOST):$(PORT) (public origin $$SCEAU_BASE_URL), with the task queue's worker; Ctrl-C to stop"; \
+	$(VENV)/bin/sceau worker --workers 2 & worker=$$!; \
+	$(VENV)/bin/gunicorn --workers 2 --bind $(HOST):$(PORT) 'wsgi:create_app()' & web=$$!; \
+	trap 'kill -TERM $$web $$worker 2>/dev/null' INT TERM; \
+	while kill -0 $$web 2>/dev/null && kill -0 $$worker 2>/dev/null; do sleep 1; done; \
+	kill -TERM $$web $$worker 2>/dev/null; \
+	wait $$web $$worker
 
 test: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
 	$(MAKE) test-sqlite

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 from collections.abc import Mapping
 
 import click
 from flask import Flask
 
+from core.errors import SceauError
 from core.settings import Settings, load_settings
 from core.unit_of_work import Runtime
+
+#: The blueprint packages; each may hold a `jobs` module that registers its job handlers.
+BLUEPRINTS = ("issuer", "verifier", "wallet")
+
+
+def load_job_handlers() -> None:
+    """Import every `<blueprint>.jobs` module, which registers its handlers (core.tasks)."""
+    for package in BLUEPRINTS:
+        if importlib.util.find_spec(f"{package}.jobs") is not None:
+            importlib.import_module(f"{package}.jobs")
 
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
@@ -25,6 +38,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from wallet.views import bp as wallet_bp
 
     settings = config if isinstance(config, Settings) else load_settings(config)
+    load_job_handlers()
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -55,12 +69,38 @@ def cli() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+@click.command("worker")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Worker processes running jobs in parallel.",
+)
+def worker(workers: int) -> None:
+    """Run the task queue's consumer (same environment as the web server) until SIGTERM/SIGINT.
+
+    SIGTERM lets running chunks finish (up to 30 s); SIGINT stops at once, rolling them back.
+    """
+    from core.tasks import run_worker
+
+    try:
+        settings = load_settings()
+    except SceauError as error:
+        raise click.ClickException(error.message) from None
+    load_job_handlers()
+    # The consumer reports its start, stop and failures at INFO; the CLI group defaults to WARNING.
+    logging.getLogger().setLevel(logging.INFO)
+    run_worker(settings, workers)
+
+
 def _register_commands() -> None:
     from issuer.cli import register as register_issuer
     from verifier.cli import register as register_verifier
 
     register_issuer(cli)
     register_verifier(cli)
+    cli.add_command(worker)
 
 
 _register_commands()

@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from click.testing import CliRunner
+from task_support import JobWorker, running_worker
 from werkzeug.serving import make_server
 
 from core.db.base import Base
@@ -20,7 +21,7 @@ from core.db.migrate import upgrade
 from core.settings import Settings, load_settings
 from core.unit_of_work import Runtime
 from issuer.services.organizations import create_organization
-from wsgi import cli, create_app
+from wsgi import cli, create_app, load_job_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,6 +92,19 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+@pytest.fixture
+def job_worker(settings: Settings, runtime: Runtime) -> Iterator[JobWorker]:
+    """A Huey consumer (2 thread workers) running queued jobs against the test database.
+
+    Queue as production code does (``core.tasks.enqueue(settings, job.id)`` after the commit),
+    then ``job_worker.wait(job_id)`` returns the finished job's progress record.
+    """
+    # The blueprints' handlers, as `sceau worker` loads them.
+    load_job_handlers()
+    with running_worker(settings) as worker:
+        yield worker
 
 
 @pytest.fixture(scope="session")

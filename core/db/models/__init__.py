@@ -3,6 +3,7 @@
 from core.db.models.accounts import StaffMember, StaffToken
 from core.db.models.audit import AuditEvent, AuditHead
 from core.db.models.credential import Credential
+from core.db.models.job import Job, JobChunk
 from core.db.models.keys import SigningKey
 from core.db.models.organization import ApiKey, Organization
 from core.db.models.program import Program, ProgramVersion
@@ -18,6 +19,8 @@ __all__ = [
     "Enrollment",
     "ExamSession",
     "Grade",
+    "Job",
+    "JobChunk",
     "Organization",
     "Program",
     "ProgramVersion",

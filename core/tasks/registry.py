@@ -1,0 +1,36 @@
+"""Job handlers by kind: each blueprint registers its own at import; core never imports them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from core.tasks.runner import ChunkContext
+
+#: A handler does one chunk of a job: handler(ctx, payload), in the unit of work ctx.deps.
+Handler = Callable[["ChunkContext", Any], None]
+
+_HANDLERS: dict[str, Handler] = {}
+
+
+def register_handler(kind: str, handler: Handler) -> None:
+    """Make ``handler`` run the chunks of jobs of ``kind`` (call it when the module is imported).
+
+    Registering another function for a kind that has one is a programming error: two blueprints
+    would be fighting over the same jobs.
+    """
+    current = _HANDLERS.get(kind)
+    if current is not None and current is not handler:
+        raise ValueError(f"job kind {kind!r} already has a handler")
+    _HANDLERS[kind] = handler
+
+
+def unregister_handler(kind: str) -> None:
+    """Forget the handler of ``kind`` (tests that register their own)."""
+    _HANDLERS.pop(kind, None)
+
+
+def handler_for(kind: str) -> Handler | None:
+    """The handler registered for ``kind`` in this process, if any."""
+    return _HANDLERS.get(kind)
