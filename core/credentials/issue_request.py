@@ -119,9 +119,12 @@ class Evidence:
 
 @dataclass(frozen=True)
 class ProgramCode:
-    """The achievement is the current version of the organization's program with this code."""
+    """The achievement is a version of the organization's program with this code: the
+    current one, or ``version`` (a session's decisions are issued with the version that
+    computed them)."""
 
     code: str
+    version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class IssueRequest:
         email: str,
         name: str | None = None,
         *,
+        version: int | None = None,
         show_name: bool = True,
         results: Sequence[Result] = (),
         valid_from: datetime | None = None,
@@ -192,7 +196,7 @@ class IssueRequest:
         """The common case: the program ``code`` awarded to ``email`` (and ``name``)."""
         return cls(
             recipient=Recipient(email, name, show_name),
-            achievement=ProgramCode(code),
+            achievement=ProgramCode(code, version),
             valid_from=valid_from,
             valid_until=valid_until,
             results=results,
@@ -210,6 +214,8 @@ class IssueRequest:
         out: dict[str, Any] = {"recipient": recipient}
         if isinstance(self.achievement, ProgramCode):
             out["achievement"] = {"code": self.achievement.code}
+            if self.achievement.version is not None:
+                out["achievement"]["version"] = self.achievement.version
         else:
             out["achievement"] = copy.deepcopy(dict(self.achievement.definition))
         for key, instant in (("validFrom", self.valid_from), ("validUntil", self.valid_until)):
@@ -272,7 +278,7 @@ def parse_issue_request(payload: Any) -> IssueRequest:
             recipient["email"], recipient.get("name"), recipient.get("showName", True)
         ),
         achievement=(
-            ProgramCode(definition["code"])
+            ProgramCode(definition["code"], definition.get("version"))
             if "code" in definition
             else InlineAchievement(definition)
         ),

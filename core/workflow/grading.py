@@ -193,7 +193,7 @@ def _on_scale(score: Decimal, assessment: Assessment, out_of: Decimal) -> Fracti
     return Fraction(score) * Fraction(out_of) / Fraction(assessment.max_score)
 
 
-def _assessment_passed(score: Score | None, assessment: Assessment, scheme: Scheme) -> bool:
+def assessment_passed(score: Score | None, assessment: Assessment, scheme: Scheme) -> bool:
     """Passed for a block: present and at least its eliminatory minimum, or, without one, the
     pass mark brought to the assessment's scale."""
     if score is None or score == ABSENT:
@@ -232,7 +232,7 @@ def compute_result(scheme: Scheme, scores: dict[str, Score], *, eligible: bool) 
         )
     by_code = {a.code: a for a in scheme.assessments}
     blocks = {
-        b.code: all(_assessment_passed(scores.get(c), by_code[c], scheme) for c in b.assessments)
+        b.code: all(assessment_passed(scores.get(c), by_code[c], scheme) for c in b.assessments)
         for b in scheme.blocks
     }
     rules.extend(Rule("block", ok, _block_name(scheme, code)) for code, ok in blocks.items())

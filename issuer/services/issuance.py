@@ -25,7 +25,12 @@ from core.keys.directory import issuer_profile, org_did
 from core.keys.store import SigningKeys, open_signing_keys
 from core.status.lists import Signer, allocate_index, publish_list, status_entry
 from core.urls import credential_url, status_list_url
-from issuer.services.programs import check_definition, get_program, program_achievement
+from issuer.services.programs import (
+    check_definition,
+    get_program,
+    program_version,
+    version_achievement,
+)
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,11 @@ def issue_credential(
 
     settings, now = deps.settings, deps.clock.now()
     credential_id = str(uuid.uuid4())
-    program = None
+    program = version = None
     if isinstance(request.achievement, ProgramCode):
         program = get_program(deps, org, request.achievement.code)
-        achievement = program_achievement(deps, org, program)
+        version = program_version(deps, program, request.achievement.version)
+        achievement = version_achievement(deps, org, program, version)
     else:
         definition = dict(request.achievement.definition)
         check_definition(definition)
@@ -123,8 +129,8 @@ def issue_credential(
 
     valid_from = request.valid_from or now
     valid_until = request.valid_until
-    if valid_until is None and program is not None and program.validity_days:
-        valid_until = valid_from + timedelta(days=program.validity_days)
+    if valid_until is None and version is not None and version.validity_days:
+        valid_until = valid_from + timedelta(days=version.validity_days)
     if valid_until is not None and valid_until <= valid_from:
         raise InputError(
             "validUntil must be after validFrom",
@@ -167,6 +173,7 @@ def issue_credential(
         id=credential_id,
         organization_id=org.id,
         program_id=program.id if program else None,
+        program_version_id=version.id if version else None,
         recipient_email=recipient.email.strip().lower(),
         recipient_name=recipient.name,
         achievement_name=achievement["name"],

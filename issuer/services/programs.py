@@ -165,15 +165,23 @@ def _add_version(
 
 
 def program_version(deps: Deps, program: Program, number: int | None = None) -> ProgramVersion:
-    """A version of the program (its current one by default); NotFound for another number."""
+    """A version of the program (its current one by default); NotFound for another number.
+    Remembered for the unit of work: versions never change, and a bulk issue asks for the
+    same one on every row."""
     wanted = program.current_version if number is None else number
-    version = deps.session.scalar(
-        select(ProgramVersion).where(
-            ProgramVersion.program_id == program.id, ProgramVersion.number == wanted
-        )
-    )
+    known: dict[tuple[int, int], ProgramVersion] = deps.session.info.setdefault("versions", {})
+    version = known.get((program.id, wanted))
     if version is None:
-        raise NotFound(f"program {program.code!r} has no version {wanted}")
+        version = deps.session.scalar(
+            select(ProgramVersion).where(
+                ProgramVersion.program_id == program.id, ProgramVersion.number == wanted
+            )
+        )
+        if version is None:
+            raise NotFound(
+                f"program {program.code!r} has no version {wanted}", code="unknown_program"
+            )
+        known[(program.id, wanted)] = version
     return version
 
 
@@ -227,7 +235,16 @@ def get_program(deps: Deps, org: Organization, code: str) -> Program:
 
 
 def program_achievement(deps: Deps, org: Organization, program: Program) -> dict[str, Any]:
-    """The OB Achievement of a program."""
+    """The OB Achievement of a program (its current version)."""
     return achievement_document(
         achievement_url(deps.settings.base_url, org.slug, program.code), program.definition
+    )
+
+
+def version_achievement(
+    deps: Deps, org: Organization, program: Program, version: ProgramVersion
+) -> dict[str, Any]:
+    """The OB Achievement of one version of a program."""
+    return achievement_document(
+        achievement_url(deps.settings.base_url, org.slug, program.code), version.definition
     )

@@ -3,19 +3,37 @@ results, and the four-eyes decision. Views parse, call one service, commit, answ
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from core.accounts.principal import Action
 from core.errors import InputError
+from core.tasks import enqueue, job_progress
 from core.web.database import commit, deps, read_only
-from core.web.requests import bearer_token, csv_body, is_json_request, json_body, json_object
+from core.web.requests import (
+    bearer_token,
+    csv_body,
+    is_json_request,
+    json_body,
+    json_object,
+    positive_int_arg,
+)
 from core.workflow.candidates import csv_rows, json_rows, parse_candidates
 from issuer.services.decisions import approve, propose
 from issuer.services.enrollments import enroll_candidates, record_eligibility
 from issuer.services.results import record_grades, session_results
-from issuer.services.sessions import create_session, get_session, session_summary
+from issuer.services.sessions import (
+    create_session,
+    get_session,
+    organization_of,
+    session_summary,
+)
+from issuer.services.signoff import session_credentials, sign
 from issuer.services.staff import authenticate_bearer
+from issuer.services.statistics import statistics, statistics_rows
 
 bp = Blueprint("issuer_workflow", __name__)
 
@@ -116,3 +134,51 @@ def approval(session_id: Any) -> Response:
     outcome = approve(deps(), principal, str(session_id))
     commit()
     return jsonify(outcome)
+
+
+@bp.post("/api/v1/sessions/<uuid:session_id>/signature")
+def signature(session_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    body = json_object()
+    job_id, queue = sign(d, principal, str(session_id), body.get("totp"))
+    commit()
+    if queue:
+        enqueue(d.settings, job_id)  # after the commit: the worker must find the job
+    response = jsonify({"job": job_id})
+    response.status_code = 202
+    return response
+
+
+@bp.get("/api/v1/jobs/<uuid:job_id>")
+@read_only
+def job(job_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    progress = job_progress(d, organization_of(d, principal), str(job_id))
+    principal.require(Action.READ)
+    return jsonify(progress)
+
+
+@bp.get("/api/v1/sessions/<uuid:session_id>/credentials")
+@read_only
+def credentials(session_id: Any) -> Response:
+    principal = _principal()
+    return jsonify(session_credentials(deps(), principal, str(session_id)))
+
+
+@bp.get("/api/v1/statistics")
+@read_only
+def figures() -> Response:
+    principal = _principal()
+    year = positive_int_arg("year")
+    found = statistics(deps(), principal, program=request.args.get("program"), year=year)
+    if request.args.get("format") == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(statistics_rows(found))
+        return Response(
+            out.getvalue(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="statistics.csv"'},
+        )
+    return jsonify(found)
