@@ -20,7 +20,7 @@ from core.accounts.factors import (
     token_hash,
     totp_step,
 )
-from core.accounts.principal import TOTP_ROLES, Action, Principal, Role
+from core.accounts.principal import TOTP_ROLES, Principal, Role
 from core.audit.log import append as audit
 from core.db.models import Organization, StaffMember
 from core.deps import Deps
@@ -291,23 +291,3 @@ def change_password(deps: Deps, principal: Principal, *, current: str, new: str)
     )
     deps.session.flush()
     return member
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """The back office's home page: who is signed in, for which body."""
-
-    name: str | None
-    email: str
-    role: Role
-    organization_name: str
-    organization_slug: str
-
-
-def dashboard(deps: Deps, principal: Principal) -> Dashboard:
-    """The signed-in member's home page, within their own organization only."""
-    principal.require(Action.READ)
-    org = deps.session.get(Organization, principal.organization_id)
-    if org is None or principal.role is None or principal.email is None:
-        raise NotFound("no such organization")
-    return Dashboard(principal.name, principal.email, principal.role, org.name, org.slug)
