@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sceau_test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-sqlite test-postgres install lint bench clean
+.PHONY: run test test-sqlite test-postgres install lint bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) -m benchmarks.proofs
 	$(PY) -m benchmarks.issue
 	$(PY) -m benchmarks.http
+
+# After changing the text of a page: new entries in both catalogs, to translate (the suite
+# checks that none is missing). The .mo files are compiled when the application starts.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --width 100
 
 clean:
 	rm -rf $(VENV) tests/interop/node_modules .pytest_cache .ruff_cache .mypy_cache

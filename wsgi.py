@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 import click
 from flask import Flask
@@ -30,9 +31,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.body_limit import BodyLimit
     from core.web.database import init_database
     from core.web.errors import register_error_handlers
+    from core.web.forms import init_csrf
     from core.web.headers import install_security_headers
+    from core.web.i18n import init_i18n
+    from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
+    from issuer.views.office import bp as office_bp
     from issuer.views.public import bp as issuer_public
+    from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
     from verifier.views import bp as verifier_bp
     from wallet.views import bp as wallet_bp
@@ -43,12 +49,17 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = Flask(__name__, static_folder="static", template_folder="core/web/templates")
+    secure_cookies = settings.base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_NAME="sceau_session",
+        SESSION_COOKIE_SECURE=secure_cookies,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The signed-in session's cookie lives as long as its idle limit (issuer.views.auth
+        # checks the same limit on the server side, where a cookie's expiry cannot be trusted).
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.staff_idle_minutes),
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -58,8 +69,21 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     register_error_handlers(app)
     install_security_headers(app)
     app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
-    for blueprint in (issuer_api, issuer_workflow, issuer_public, verifier_bp, wallet_bp):
+    init_i18n(app, settings.instance_dir / "translations", secure_cookies=secure_cookies)
+    blueprints = (
+        issuer_api,
+        issuer_workflow,
+        issuer_public,
+        verifier_bp,
+        wallet_bp,
+        signin_bp,
+        office_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    # The JSON APIs authenticate with a Bearer header (or not at all): no cookie to forge with.
+    init_csrf(app, exempt=(issuer_api, issuer_workflow, verifier_bp))
+    init_limits(app, settings)
     return app
 
 

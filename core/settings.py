@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 from core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ class Settings:
     net_allow_http: bool = False
     jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA")
     clock_skew_seconds: int = 300
+    sign_in_rate_limit: str = "10/minute"
+    staff_idle_minutes: int = 480
 
     @property
     def host_for_did(self) -> str:
@@ -105,6 +109,17 @@ def _dev_secret(instance_dir: Path, filename: str, env_name: str) -> str:
     path.write_text(value + "\n")
     log.warning("%s is not set: generated a development value in %s", env_name, path)
     return value
+
+
+def _rate_limit(raw: str) -> str:
+    """A Flask-Limiter limit such as ``10/minute`` or ``10 per minute``."""
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(
+            f"SCEAU_SIGN_IN_RATE_LIMIT must read like 10/minute, got {raw!r}"
+        ) from None
+    return raw
 
 
 def _master_key(raw: str) -> bytes:
@@ -173,4 +188,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         net_allow_http=_bool(env, "SCEAU_NET_ALLOW_HTTP", False),
         jwt_algorithms=algorithms,
         clock_skew_seconds=_int(env, "SCEAU_CLOCK_SKEW_SECONDS", 300, minimum=0),
+        sign_in_rate_limit=_rate_limit(
+            env.get("SCEAU_SIGN_IN_RATE_LIMIT", "").strip() or "10/minute"
+        ),
+        staff_idle_minutes=_int(env, "SCEAU_STAFF_IDLE_MINUTES", 480),
     )
