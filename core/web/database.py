@@ -1,12 +1,15 @@
-"""One SQLAlchemy session per request, and the request's single commit."""
+"""One SQLAlchemy session per request, and the request's single commit: the unit of work
+commits when the view's answer is a success (or a refusal it must remember), then runs the
+side effects queued for after the commit."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import SystemClock
@@ -15,6 +18,7 @@ from core.keys.cipher import KeyCipher
 from core.settings import Settings
 
 View = TypeVar("View", bound=Callable[..., Any])
+log = logging.getLogger("sceau.web")
 
 
 def read_only(view: View) -> View:
@@ -43,6 +47,24 @@ def init_database(
         "clock": SystemClock(),
     }
 
+    @app.after_request
+    def commit_unit_of_work(response: Response) -> Response:
+        # The one commit point of a request. Error answers (domain errors mapped to 4xx, any
+        # 5xx) roll back in teardown; a view answering 4xx on purpose keeps its writes only
+        # with keep_on_refusal(). A failed commit raises here and becomes the 500 envelope.
+        session = g.get("db_session")
+        committed = session is not None and (
+            response.status_code < 400 or g.get("sceau_keep_on_refusal", False)
+        )
+        if committed:
+            session.commit()
+        for effect in g.pop("sceau_after_commit", []) if committed or session is None else []:
+            try:
+                effect()
+            except Exception:  # the request's work is committed: report, do not undo
+                log.exception("a side effect after the commit failed")
+        return response
+
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
@@ -68,7 +90,14 @@ def deps() -> Deps:
     )
 
 
-def commit() -> None:
-    """The one commit of a request, called by the view after its service returns."""
-    if "db_session" in g:
-        g.db_session.commit()
+def keep_on_refusal() -> None:
+    """Commit this request's writes although it answers 4xx: a refusal that must be remembered
+    (a failed sign-in counts toward the lockout, and a rollback would forget it)."""
+    g.sceau_keep_on_refusal = True
+
+
+def after_commit(effect: Callable[[], object]) -> None:
+    """Run ``effect`` once the request's unit of work has committed (queue a job, send a
+    mail): never before, so a worker never looks for rows that are not there yet, and never
+    when the request fails."""
+    g.setdefault("sceau_after_commit", []).append(effect)

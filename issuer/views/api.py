@@ -10,7 +10,7 @@ from core.accounts.principal import Action
 from core.credentials.issue_request import parse_issue_request
 from core.errors import InputError
 from core.urls import credential_url
-from core.web.database import commit, deps, read_only
+from core.web.database import deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
 from issuer.services.issuance import issue_credential
 from issuer.services.organizations import authenticate
@@ -41,7 +41,6 @@ def issue() -> Response:
     key = request.headers.get("Idempotency-Key") or None
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=f"api:{org.slug}", idempotency_key=key)
-    commit()
     row = issued.credential
     body = {
         "id": credential_url(d.settings.base_url, row.id),
@@ -67,7 +66,6 @@ def revoke(credential_id: Any) -> Response:
             problems=[{"path": "reason", "message": "required string"}],
         )
     row = revoke_credential(d, org, str(credential_id), reason, actor=f"api:{org.slug}")
-    commit()
     return jsonify(
         {
             "id": credential_url(d.settings.base_url, row.id),
@@ -85,7 +83,6 @@ def new_program() -> Response:
     principal.require(Action.MANAGE_PROGRAMS)
     org = organization_of(d, principal)
     program = create_program(d, org, json_body(), actor=principal.actor)
-    commit()
     return _created(program_summary(d, org, program))
 
 
@@ -97,7 +94,6 @@ def edit_program(code: str) -> Response:
     get_program(d, org, code)  # another body's program is 404 before any role check
     principal.require(Action.MANAGE_PROGRAMS)
     program = update_program(d, org, code, json_body(), actor=principal.actor)
-    commit()
     return jsonify(program_summary(d, org, program))
 
 
@@ -117,5 +113,4 @@ def vc_api_issue() -> Response:
     d = deps()
     org = authenticate(d, bearer_token())
     signed = sign_vc_api_request(d, org, json_object())
-    commit()
     return _created({"verifiableCredential": signed})

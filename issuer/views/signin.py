@@ -1,5 +1,5 @@
 """Back-office sign-in pages: the one-time setup link, sign-in (password, then TOTP for admins
-and signatories), sign-out and password change. Views parse, call one service, commit once.
+and signatories), sign-out and password change. Views parse, call one service, answer.
 
 A member is one (organization, e-mail) pair, so the sign-in form asks for the organization
 too: ``/staff/login`` (the field prefilled with the last organization used in this browser)
@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.accounts.principal import Principal
 from core.errors import InputError
-from core.web.database import commit, deps
+from core.web.database import deps, keep_on_refusal
 from core.web.limits import rate_limited
 from core.web.qr import qr_data_uri
 from issuer.services.signin import (
@@ -93,7 +93,6 @@ def setup(token: str) -> Any:
         except InputError as error:
             _form_problems(form, error, _SETUP_PROBLEMS)
         else:
-            commit()
             flash(_("Your account is ready: sign in."), "ok")
             return redirect(url_for("signin.login_at", slug=details.organization_slug))
     if request.method == "POST":
@@ -135,11 +134,11 @@ def login(slug: str | None = None) -> Any:
         email=form.email.data or "",
         password=form.password.data or "",
     )
-    # The one commit of this request, whatever the outcome. A refusal is an answer, not an
-    # error: the service has counted it (failed_logins, and locked_until at the fifth) and
-    # returned instead of raising, because the rollback of a raise would forget the failure
-    # and the lockout would never come.
-    commit()
+    # Kept whatever the outcome. A refusal is an answer, not an error: the service has
+    # counted it (failed_logins, and locked_until at the fifth) and returned instead of
+    # raising, because the rollback of a raise would forget the failure and the lockout would
+    # never come.
+    keep_on_refusal()
     if attempt.status == "refused" or attempt.member is None:
         flash(str(_REFUSED), "error")
         return render_template("office/login.html", form=form), 401
@@ -168,7 +167,7 @@ def totp() -> Any:
         fingerprint=str(pending["fp"]),
         code=form.code.data or "",
     )
-    commit()  # as for the password: a wrong code is counted, so it is committed too
+    keep_on_refusal()  # as for the password: a wrong code is counted, so it is kept too
     if attempt.status != "signed_in" or attempt.member is None:
         flash(str(_REFUSED), "error")
         return render_template("office/totp.html", form=form), 401
@@ -200,7 +199,6 @@ def password(principal: Principal) -> Any:
             }
             _form_problems(form, error, messages)
         else:
-            commit()
             open_session(member)  # this browser stays signed in; every other session ends
             flash(_("Your password is changed. Your other sessions are closed."), "ok")
             return redirect(url_for("office.dashboard"))

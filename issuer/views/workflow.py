@@ -1,5 +1,6 @@
 """The workflow API (Bearer personal token): sessions, candidates, eligibility, grades,
-results, and the four-eyes decision. Views parse, call one service, commit, answer."""
+results, and the four-eyes decision. Views parse, call one service and answer; the request's
+unit of work commits (core.web.database)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from core.accounts.principal import Action
 from core.errors import InputError
 from core.tasks import enqueue, job_progress
-from core.web.database import commit, deps, read_only
+from core.web.database import after_commit, deps, read_only
 from core.web.requests import (
     bearer_token,
     csv_body,
@@ -63,7 +64,6 @@ def new_session() -> Response:
     principal = _principal()
     d = deps()
     session = create_session(d, principal, json_body())
-    commit()
     return _created(session_summary(d, session))
 
 
@@ -84,7 +84,6 @@ def import_candidates(session_id: Any) -> Response:
     created = enroll_candidates(
         d, principal, str(session_id), parse_candidates(rows, d.clock.now().date())
     )
-    commit()
     return _created(
         {
             "created": len(created),
@@ -97,7 +96,6 @@ def import_candidates(session_id: Any) -> Response:
 def eligibility(enrollment_id: Any) -> Response:
     principal = _principal()
     eligible, reasons = record_eligibility(deps(), principal, str(enrollment_id), json_body())
-    commit()
     return jsonify({"eligible": eligible, "reasons": reasons})
 
 
@@ -107,7 +105,6 @@ def grades(enrollment_id: Any) -> Response:
     raw = request.args.get("marking", "1")
     marking = int(raw) if raw in ("1", "2") else 0
     result = record_grades(deps(), principal, str(enrollment_id), json_body(), marking)
-    commit()
     return jsonify(result)
 
 
@@ -123,7 +120,6 @@ def proposal(session_id: Any) -> Response:
     principal = _principal()
     _empty_or_object()
     outcome = propose(deps(), principal, str(session_id))
-    commit()
     return jsonify(outcome)
 
 
@@ -132,7 +128,6 @@ def approval(session_id: Any) -> Response:
     principal = _principal()
     _empty_or_object()
     outcome = approve(deps(), principal, str(session_id))
-    commit()
     return jsonify(outcome)
 
 
@@ -142,9 +137,9 @@ def signature(session_id: Any) -> Response:
     d = deps()
     body = json_object()
     job_id, queue = sign(d, principal, str(session_id), body.get("totp"))
-    commit()
     if queue:
-        enqueue(d.settings, job_id)  # after the commit: the worker must find the job
+        settings = d.settings
+        after_commit(lambda: enqueue(settings, job_id))  # the worker must find the job
     response = jsonify({"job": job_id})
     response.status_code = 202
     return response
