@@ -26,6 +26,18 @@ from issuer.services.sessions import (
 )
 
 
+def check_room(deps: Deps, session: ExamSession, wanted: int) -> None:
+    """Conflict when ``wanted`` more candidates would exceed the session's capacity."""
+    if session.capacity is None:
+        return
+    room = session.capacity - enrollment_count(deps, session)
+    if wanted > room:
+        raise Conflict(
+            f"the session has room for {max(room, 0)} more candidate(s)",
+            code="capacity_exceeded",
+        )
+
+
 def _known_candidates(
     deps: Deps, org_id: int, rows: list[CandidateRow]
 ) -> dict[tuple[str, Any], Candidate]:
@@ -51,13 +63,7 @@ def enroll_candidates(
     principal.require(Action.ENROLL)
     if session.state != "open":
         raise Conflict("the session's decisions are already proposed", code="session_closed")
-    if session.capacity is not None:
-        room = session.capacity - enrollment_count(deps, session)
-        if len(rows) > room:
-            raise Conflict(
-                f"the session has room for {max(room, 0)} more candidate(s)",
-                code="capacity_exceeded",
-            )
+    check_room(deps, session, len(rows))
     known = _known_candidates(deps, session.organization_id, rows)
     enrolled = set(
         deps.session.scalars(

@@ -13,14 +13,15 @@ from core.urls import credential_url
 from core.web.database import deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
 from issuer.services.issuance import issue_credential
-from issuer.services.organizations import authenticate
 from issuer.services.programs import (
     create_program,
     get_program,
     program_summary,
     update_program,
 )
-from issuer.services.revocation import revoke_credential
+from issuer.services.reissue import parse_corrections, reissue_credential
+from issuer.services.renewal import expiring_credentials
+from issuer.services.revocation import find_credential, revoke_credential
 from issuer.services.sessions import organization_of
 from issuer.services.staff import authenticate_bearer
 from issuer.services.vcapi import sign_vc_api_request
@@ -37,10 +38,14 @@ def _created(payload: dict[str, Any], status: int = 201) -> Response:
 @bp.post("/api/v1/credentials")
 def issue() -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
+    principal = authenticate_bearer(d, bearer_token())
+    # Direct issuing is the engine's: the API key may, no staff role may (the workflow's
+    # four eyes would be bypassed).
+    principal.require(Action.ISSUE)
+    org = organization_of(d, principal)
     key = request.headers.get("Idempotency-Key") or None
     issue_request = parse_issue_request(json_body())
-    issued = issue_credential(d, org, issue_request, actor=f"api:{org.slug}", idempotency_key=key)
+    issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
     row = issued.credential
     body = {
         "id": credential_url(d.settings.base_url, row.id),
@@ -56,16 +61,13 @@ def issue() -> Response:
 @bp.post("/api/v1/credentials/<uuid:credential_id>/revoke")
 def revoke(credential_id: Any) -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
-    body = json_object()
-    reason = body.get("reason")
-    if not isinstance(reason, str):
-        raise InputError(
-            "a reason is required",
-            code="invalid_request",
-            problems=[{"path": "reason", "message": "required string"}],
-        )
-    row = revoke_credential(d, org, str(credential_id), reason, actor=f"api:{org.slug}")
+    principal = authenticate_bearer(d, bearer_token())
+    org = organization_of(d, principal)
+    find_credential(d, org, str(credential_id))  # another body's credential: 404 first
+    principal.require(Action.REVOKE)
+    row = revoke_credential(
+        d, org, str(credential_id), _reason(json_object()), actor=principal.actor
+    )
     return jsonify(
         {
             "id": credential_url(d.settings.base_url, row.id),
@@ -74,6 +76,43 @@ def revoke(credential_id: Any) -> Response:
             "reason": row.revocation_reason,
         }
     )
+
+
+@bp.post("/api/v1/credentials/<uuid:credential_id>/reissue")
+def reissue(credential_id: Any) -> Response:
+    d = deps()
+    principal = authenticate_bearer(d, bearer_token())
+    new, old = reissue_credential(
+        d, principal, str(credential_id), parse_corrections(json_object())
+    )
+    base = d.settings.base_url
+    return _created(
+        {
+            "id": credential_url(base, new.id),
+            "replaces": credential_url(base, old.id),
+            "credential": new.document,
+            "jwt": new.jwt,
+        }
+    )
+
+
+@bp.get("/api/v1/credentials/expiring")
+@read_only
+def expiring() -> Response:
+    d = deps()
+    principal = authenticate_bearer(d, bearer_token())
+    return jsonify(expiring_credentials(d, principal, positive_int_arg("days") or 90))
+
+
+def _reason(body: dict[str, Any]) -> str:
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise InputError(
+            "a reason is required",
+            code="invalid_request",
+            problems=[{"path": "reason", "message": "required string"}],
+        )
+    return reason
 
 
 @bp.post("/api/v1/programs")
@@ -111,6 +150,7 @@ def show_program(code: str) -> Response:
 @bp.post("/credentials/issue")
 def vc_api_issue() -> Response:
     d = deps()
-    org = authenticate(d, bearer_token())
-    signed = sign_vc_api_request(d, org, json_object())
+    principal = authenticate_bearer(d, bearer_token())
+    principal.require(Action.ISSUE)
+    signed = sign_vc_api_request(d, organization_of(d, principal), json_object())
     return _created({"verifiableCredential": signed})

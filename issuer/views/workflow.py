@@ -13,6 +13,7 @@ from flask import Blueprint, Response, jsonify, request
 from core.accounts.principal import Action
 from core.errors import InputError
 from core.tasks import enqueue, job_progress
+from core.urls import credential_url
 from core.web.database import after_commit, deps, read_only
 from core.web.requests import (
     bearer_token,
@@ -25,6 +26,7 @@ from core.web.requests import (
 from core.workflow.candidates import csv_rows, json_rows, parse_candidates
 from issuer.services.decisions import approve, propose
 from issuer.services.enrollments import enroll_candidates, record_eligibility
+from issuer.services.renewal import recertify
 from issuer.services.results import record_grades, session_results
 from issuer.services.sessions import (
     create_session,
@@ -88,6 +90,28 @@ def import_candidates(session_id: Any) -> Response:
         {
             "created": len(created),
             "enrollments": [{"id": e.id, "email": c.email} for e, c in created],
+        }
+    )
+
+
+@bp.post("/api/v1/sessions/<uuid:session_id>/recertifications")
+def recertifications(session_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    get_session(d, principal, str(session_id))  # another body's session: 404 before the body
+    created = recertify(d, principal, str(session_id), json_object().get("credentials"))
+    base = d.settings.base_url
+    return _created(
+        {
+            "created": len(created),
+            "enrollments": [
+                {
+                    "id": e.id,
+                    "email": e.candidate.email,
+                    "renews": credential_url(base, e.renews_credential_id or ""),
+                }
+                for e in created
+            ],
         }
     )
 

@@ -41,5 +41,8 @@ class Credential(Base):
     jwt_kid: Mapped[str | None] = mapped_column(String(128))
     # Issued by a session's sign-off: the enrollment it decides and the program version its
     # results were computed with.
-    enrollment_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # (A corrected credential keeps the enrollment of the one it replaces.)
+    enrollment_id: Mapped[str | None] = mapped_column(String(36), index=True)
     program_version_id: Mapped[int | None] = mapped_column(ForeignKey("program_versions.id"))
+    # A correct-and-reissue: the credential this one replaces (revoked as superseded by it).
+    replaces_id: Mapped[str | None] = mapped_column(String(36))

@@ -241,8 +241,9 @@ def upgrade() -> None:
     with op.batch_alter_table("credentials", schema=None) as batch_op:
         batch_op.add_column(sa.Column("enrollment_id", sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column("program_version_id", sa.Integer(), nullable=True))
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_credentials_enrollment_id"), ["enrollment_id"]
+        batch_op.add_column(sa.Column("replaces_id", sa.String(length=36), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_credentials_enrollment_id"), ["enrollment_id"], unique=False
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_credentials_program_version_id_program_versions"),
@@ -257,7 +258,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_credentials_program_version_id_program_versions"), type_="foreignkey"
         )
-        batch_op.drop_constraint(batch_op.f("uq_credentials_enrollment_id"), type_="unique")
+        batch_op.drop_index(batch_op.f("ix_credentials_enrollment_id"))
+        batch_op.drop_column("replaces_id")
         batch_op.drop_column("program_version_id")
         batch_op.drop_column("enrollment_id")
 
