@@ -10,8 +10,10 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.accounts.principal import Principal
 from core.clock import isoformat_z
 from core.db.models import AuditEvent, AuditHead
+from core.deps import Deps
 
 GENESIS = "0" * 64
 
@@ -93,9 +95,7 @@ def append(
     return event
 
 
-def verify_chain(
-    session: Session, anchors: dict[int, str] | None = None
-) -> tuple[bool, int, str]:
+def verify_chain(session: Session, anchors: dict[int, str] | None = None) -> tuple[bool, int, str]:
     """Walk the whole chain: (intact, events checked, message naming the first broken event).
 
     Detects edited events (hash), deleted or reordered ones (sequence and links) and deleted
@@ -131,3 +131,25 @@ def head(session: Session) -> tuple[int, str]:
     """(seq, hash) of the newest event: an anchor to keep outside the database."""
     row = session.execute(select(_heads.c.seq, _heads.c.hash).where(_heads.c.id == 1)).first()
     return (row.seq, row.hash) if row is not None else (0, GENESIS)
+
+
+def record(
+    deps: Deps,
+    principal: Principal,
+    action: str,
+    subject: str,
+    data: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> AuditEvent:
+    """Append what ``principal`` did (now, or at ``now`` when the use case stamps its rows with
+    that instant), in their organization: the use cases' shorthand."""
+    return append(
+        deps.session,
+        actor=principal.actor,
+        action=action,
+        subject=subject,
+        organization=principal.organization_slug,
+        now=now or deps.clock.now(),
+        data=data,
+    )

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from core.accounts.factors import open_totp_secret, totp_step
 from core.accounts.principal import Action, Principal
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.db.models import Enrollment, ExamSession, StaffMember
 from core.deps import Deps
 from core.errors import Conflict, PermissionDenied
@@ -79,14 +79,13 @@ def propose(deps: Deps, principal: Principal, session_id: str) -> dict[str, Any]
         }
     session.state, session.proposed_by, session.proposed_at = "proposed", principal.staff_id, now
     passed = sum(1 for r in results if r.passed)
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.propose",
-        subject=session.id,
-        organization=principal.organization_slug,
+    record(
+        deps,
+        principal,
+        "session.propose",
+        session.id,
+        {"passed": passed, "failed": len(results) - passed, "programVersion": version},
         now=now,
-        data={"passed": passed, "failed": len(results) - passed, "programVersion": version},
     )
     return {"state": session.state, "passed": passed, "failed": len(results) - passed}
 
@@ -111,12 +110,11 @@ def approve(deps: Deps, principal: Principal, session_id: str) -> dict[str, Any]
     deps.session.execute(
         update(Enrollment).where(Enrollment.session_id == session.id).values(state="approved")
     )
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.approve",
-        subject=session.id,
-        organization=principal.organization_slug,
+    record(
+        deps,
+        principal,
+        "session.approve",
+        session.id,
         now=now,
     )
     return {"state": session.state}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.accounts.principal import Action, Principal
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.db.models import Candidate, Enrollment, ExamSession
 from core.deps import Deps
 from core.errors import Conflict, InputError
@@ -113,14 +113,13 @@ def enroll_candidates(
         deps.session.add(enrollment)
         created.append((enrollment, candidate))
     deps.session.flush()
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.enroll",
-        subject=session.id,
-        organization=principal.organization_slug,
+    record(
+        deps,
+        principal,
+        "session.enroll",
+        session.id,
+        {"created": len(created)},
         now=now,
-        data={"created": len(created)},
     )
     return created
 
@@ -204,18 +203,17 @@ def record_eligibility(
     enrollment.eligibility_override = override.justification if override else None
     enrollment.eligibility_by = principal.actor
     enrollment.eligibility_at = now
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="enrollment.eligibility",
-        subject=enrollment.id,
-        organization=principal.organization_slug,
-        now=now,
-        data={
+    record(
+        deps,
+        principal,
+        "enrollment.eligibility",
+        enrollment.id,
+        {
             "eligible": eligible,
             "reasons": reasons,
             "identityDocument": record.identity_document,
             "override": override is not None,
         },
+        now=now,
     )
     return eligible, reasons

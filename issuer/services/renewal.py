@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.accounts.principal import Action, Principal
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.db.models import Candidate, Credential, Enrollment, Program
 from core.deps import Deps
 from core.errors import Conflict, InputError
@@ -86,9 +86,7 @@ def recertify(
     found = {
         c.id: c
         for c in deps.session.scalars(
-            select(Credential).where(
-                Credential.organization_id == org.id, Credential.id.in_(ids)
-            )
+            select(Credential).where(Credential.organization_id == org.id, Credential.id.in_(ids))
         )
     }
     enrolled = set(
@@ -136,13 +134,12 @@ def recertify(
         deps.session.add(enrollment)
         created.append(enrollment)
     deps.session.flush()
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.recertify",
-        subject=session.id,
-        organization=org.slug,
+    record(
+        deps,
+        principal,
+        "session.recertify",
+        session.id,
+        {"renews": [cid for cid, _ in candidates]},
         now=now,
-        data={"renews": [cid for cid, _ in candidates]},
     )
     return created

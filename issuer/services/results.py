@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.accounts.principal import Action, Principal, Role
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.db.models import Candidate, Enrollment, ExamSession, Grade
 from core.deps import Deps
 from core.errors import InputError, PermissionDenied
@@ -97,14 +97,13 @@ def record_grades(
         grade.entered_at = now
         deps.session.add(grade)
     deps.session.flush()
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="enrollment.grades",
-        subject=enrollment.id,
-        organization=principal.organization_slug,
+    record(
+        deps,
+        principal,
+        "enrollment.grades",
+        enrollment.id,
+        {"marking": marking, "scores": {c: _score_text(s) for c, s in scores.items()}},
         now=now,
-        data={"marking": marking, "scores": {c: _score_text(s) for c, s in scores.items()}},
     )
     return compute_results(deps, session, only=enrollment.id)[0].to_json()
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from core.accounts.principal import Action, Principal, Role
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.db.models import Enrollment, ExamSession, Organization, StaffMember
 from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound
@@ -124,14 +124,13 @@ def create_session(deps: Deps, principal: Principal, payload: Any) -> ExamSessio
     )
     deps.session.add(session)
     deps.session.flush()
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.create",
-        subject=session.id,
-        organization=org.slug,
+    record(
+        deps,
+        principal,
+        "session.create",
+        session.id,
+        {"program": program.code, "version": version.number},
         now=now,
-        data={"program": program.code, "version": version.number},
     )
     return session
 
@@ -185,12 +184,10 @@ def reopen_for_change(deps: Deps, principal: Principal, session: ExamSession, wh
         .where(Enrollment.session_id == session.id)
         .values(state="registered", decision=None)
     )
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.reopen",
-        subject=session.id,
-        organization=principal.organization_slug,
-        now=deps.clock.now(),
-        data={"was": previous, "because": why},
+    record(
+        deps,
+        principal,
+        "session.reopen",
+        session.id,
+        {"was": previous, "because": why},
     )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.accounts.principal import Action, Principal, system_principal
-from core.audit.log import append as audit
+from core.audit.log import record
 from core.credentials.issue_request import IssueRequest, Result
 from core.db.models import Candidate, Credential, Enrollment, ExamSession, Organization
 from core.deps import Deps
@@ -70,14 +70,13 @@ def sign(deps: Deps, principal: Principal, session_id: str, totp: Any) -> tuple[
     now = deps.clock.now()
     session.state = "signing" if waiting else "signed"
     session.signed_by, session.signed_at, session.job_id = principal.staff_id, now, job.id
-    audit(
-        deps.session,
-        actor=principal.actor,
-        action="session.resume_signature" if resuming else "session.sign",
-        subject=session.id,
-        organization=org.slug,
+    record(
+        deps,
+        principal,
+        "session.resume_signature" if resuming else "session.sign",
+        session.id,
+        {"job": job.id, "credentials": len(waiting)},
         now=now,
-        data={"job": job.id, "credentials": len(waiting)},
     )
     return job.id, bool(waiting)
 
@@ -170,10 +169,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
         locked.state = "signed"
 
 
-
-def session_credentials(
-    deps: Deps, principal: Principal, session_id: str
-) -> list[dict[str, Any]]:
+def session_credentials(deps: Deps, principal: Principal, session_id: str) -> list[dict[str, Any]]:
     """The credentials issued for the session's enrollments."""
     session = get_session(deps, principal, session_id)
     principal.require(Action.READ)
@@ -187,4 +183,3 @@ def session_credentials(
     return [
         {"enrollment": e, "email": email, "id": credential_url(base, c)} for e, email, c in rows
     ]
-
