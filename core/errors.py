@@ -64,6 +64,13 @@ class PermissionDenied(SceauError):
     http_status = 403
 
 
+class RecordedRefusal(PermissionDenied):
+    """A refusal whose bookkeeping the request keeps (a failure counter, a lockout): the web
+    layer commits what the use case wrote before raising it, although the answer is 403."""
+
+    keep_writes = True
+
+
 class NotFound(SceauError):
     """The named object does not exist (or is not visible to the caller)."""
 

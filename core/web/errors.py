@@ -8,7 +8,8 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from core.errors import SceauError
+from core.errors import RecordedRefusal, SceauError
+from core.web.database import keep_on_refusal
 
 log = logging.getLogger("sceau.web")
 
@@ -29,6 +30,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(SceauError)
     def domain_error(error: SceauError) -> Response:
+        if isinstance(error, RecordedRefusal):
+            keep_on_refusal()
         if error.http_status >= 500:
             log.error("%s: %s", type(error).__name__, error.message)
         return envelope(error.http_status, error.code, error.message, error.problems)

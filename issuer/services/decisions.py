@@ -12,9 +12,10 @@ from core.accounts.principal import Action, Principal
 from core.audit.log import record
 from core.db.models import Enrollment, ExamSession, StaffMember
 from core.deps import Deps
-from core.errors import Conflict, PermissionDenied
+from core.errors import Conflict, PermissionDenied, RecordedRefusal
 from issuer.services.results import compute_results
 from issuer.services.sessions import get_session
+from issuer.services.signin import count_failure, is_locked
 
 _NEXT = {"open": "propose", "proposed": "approve", "approved": "sign"}
 
@@ -121,16 +122,25 @@ def approve(deps: Deps, principal: Principal, session_id: str) -> dict[str, Any]
 
 
 def check_totp(deps: Deps, principal: Principal, code: Any) -> None:
-    """PermissionDenied unless ``code`` is a TOTP code of the caller not used before."""
+    """PermissionDenied unless ``code`` is a TOTP code of the caller not used before. A wrong
+    code counts toward the member's lockout, as at sign-in (the count is kept although the
+    request is refused): a stolen token cannot try the million codes."""
     member = deps.session.get(StaffMember, principal.staff_id) if principal.staff_id else None
     if member is None or member.totp_secret is None:
         raise PermissionDenied("signing needs a second factor (TOTP)", code="totp_required")
-    secret = open_totp_secret(deps.cipher, member.id, member.totp_secret)
-    step = totp_step(
-        secret, code if isinstance(code, str) else "", deps.clock.now(), member.totp_last_step
-    )
-    if step is None:
+    now = deps.clock.now()
+    if is_locked(member, now):
         raise PermissionDenied(
+            "too many wrong codes in a row: try again in a quarter of an hour",
+            code="totp_locked",
+        )
+    secret = open_totp_secret(deps.cipher, member.id, member.totp_secret)
+    given = code if isinstance(code, str) else ""
+    step = totp_step(secret, given, now, member.totp_last_step)
+    if step is None:
+        count_failure(deps, member, now)
+        raise RecordedRefusal(
             "the TOTP code is wrong, expired or already used", code="invalid_totp"
         )
     member.totp_last_step = step
+    member.failed_logins = 0

@@ -172,7 +172,7 @@ def record_eligibility(
     validate_payload("eligibility", payload)
     session = get_session(deps, principal, enrollment.session_id, lock=True)
     rules = program_rules(session)
-    record = EligibilityRecord(
+    facts = EligibilityRecord(
         identity_checked=payload["identityChecked"],
         identity_document=payload.get("identityDocument"),
         prerequisites_met=_prerequisites(payload["prerequisitesMet"], rules),
@@ -190,14 +190,14 @@ def record_eligibility(
                 problems=[{"path": "override.justification", "message": "10 characters or more"}],
             )
         override = Override(raw_override["eligible"], justification)
-    eligible, reasons = assess_eligibility(rules, record, override)
+    eligible, reasons = assess_eligibility(rules, facts, override)
     reopen_for_change(deps, principal, session, f"eligibility of {enrollment.id}")
     now = deps.clock.now()
-    enrollment.identity_checked = record.identity_checked
-    enrollment.identity_document = record.identity_document
-    enrollment.prerequisites_met = list(record.prerequisites_met)
-    enrollment.attendance_percent = record.attendance_percent
-    enrollment.file_complete = record.file_complete
+    enrollment.identity_checked = facts.identity_checked
+    enrollment.identity_document = facts.identity_document
+    enrollment.prerequisites_met = list(facts.prerequisites_met)
+    enrollment.attendance_percent = facts.attendance_percent
+    enrollment.file_complete = facts.file_complete
     enrollment.eligible = eligible
     enrollment.eligibility_reasons = reasons
     enrollment.eligibility_override = override.justification if override else None
@@ -211,7 +211,7 @@ def record_eligibility(
         {
             "eligible": eligible,
             "reasons": reasons,
-            "identityDocument": record.identity_document,
+            "identityDocument": facts.identity_document,
             "override": override is not None,
         },
         now=now,

@@ -149,11 +149,12 @@ def complete_setup(
 # --- signing in ----------------------------------------------------------------------------
 
 
-def _locked(member: StaffMember, now: datetime) -> bool:
+def is_locked(member: StaffMember, now: datetime) -> bool:
+    """Whether too many failures in a row lock the member out (sign-in and signature)."""
     return member.locked_until is not None and member.locked_until > now
 
 
-def _refuse(deps: Deps, member: StaffMember, now: datetime) -> Attempt:
+def count_failure(deps: Deps, member: StaffMember, now: datetime) -> Attempt:
     """Count a failure; the fifth in a row locks the account (audited)."""
     member.failed_logins = (member.failed_logins or 0) + 1
     if member.failed_logins >= LOCK_AFTER:
@@ -204,10 +205,10 @@ def sign_in_password(deps: Deps, *, organization: str, email: str, password: str
     matches = check_password(member.password_hash if member else None, password)
     if member is None or member.password_hash is None or member.disabled_at is not None:
         return Attempt("refused")
-    if _locked(member, now):
+    if is_locked(member, now):
         return Attempt("refused")  # not counted: the lock must end 15 minutes after it began
     if not matches:
-        return _refuse(deps, member, now)
+        return count_failure(deps, member, now)
     if Role(member.role) in TOTP_ROLES:
         if member.totp_secret is None:
             return Attempt("refused")  # a second factor is mandatory; never skip it
@@ -224,12 +225,12 @@ def sign_in_totp(deps: Deps, *, staff_id: int, fingerprint: str, code: str) -> A
     )
     if member is None or not _fingerprint_matches(deps.settings, member, fingerprint):
         return Attempt("refused")
-    if _locked(member, now) or member.totp_secret is None:
+    if is_locked(member, now) or member.totp_secret is None:
         return Attempt("refused")
     secret = open_totp_secret(deps.cipher, member.id, member.totp_secret)
     step = totp_step(secret, code.strip(), now, member.totp_last_step)
     if step is None:
-        return _refuse(deps, member, now)
+        return count_failure(deps, member, now)
     member.totp_last_step = step
     return _accept(deps, member, now)
 

@@ -62,12 +62,11 @@ def issue() -> Response:
 def revoke(credential_id: Any) -> Response:
     d = deps()
     principal = authenticate_bearer(d, bearer_token())
+    reason = _reason(json_object())
     org = organization_of(d, principal)
     find_credential(d, org, str(credential_id))  # another body's credential: 404 first
     principal.require(Action.REVOKE)
-    row = revoke_credential(
-        d, org, str(credential_id), _reason(json_object()), actor=principal.actor
-    )
+    row = revoke_credential(d, org, str(credential_id), reason, actor=principal.actor)
     return jsonify(
         {
             "id": credential_url(d.settings.base_url, row.id),

@@ -190,3 +190,26 @@ def test_an_interrupted_signature_resumes_without_duplicates(
         assert deps.session.get_one(ExamSession, session).state == "signed"
         holders = list(deps.session.scalars(select(Credential.recipient_email)))
     assert sorted(holders) == ["ada@example.org", "grace@example.org"]
+
+
+def test_guessing_the_signatory_code_locks_signing(workflow, runtime) -> None:
+    """A stolen signatory token must not brute-force the 10^6 TOTP codes: five wrong codes
+    lock the member (sign-in and signature) for 15 minutes, and the count survives the 403s."""
+    from core.db.models import StaffMember
+
+    session, _ = _approved(workflow)
+    for code in ("000001", "000002", "000003", "000004", "000005"):
+        refused = workflow.act(session, "signature", "signatory", json={"totp": code})
+        assert refused.json["error"]["code"] == "invalid_totp"
+    locked = _sign(workflow, session)  # even the right code
+    assert locked.status_code == 403
+    assert locked.json["error"]["code"] == "totp_locked"
+    with runtime.unit() as deps:
+        member = deps.session.scalars(
+            select(StaffMember).where(StaffMember.email == workflow.body.emails["signatory"])
+        ).one()
+        assert member.locked_until is not None
+        assert deps.session.get_one(ExamSession, session).state == "approved"
+        actions = set(deps.session.scalars(select(AuditEvent.action)))
+    assert "staff.locked" in actions
+    assert "session.sign" not in actions
