@@ -67,10 +67,63 @@ def validate_payload(name: str, payload: Any) -> None:
             if error.context
             else error
         )
-        problems.append({"path": _path(leaf), "message": leaf.message})
+        problems.append({"path": _path(leaf), "message": describe(leaf)})
     raise InputError(
         "the request does not match the expected format", code="invalid_request", problems=problems
     )
+
+
+_TYPES = {
+    "string": "text",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def describe(error: Any) -> str:
+    """What a schema error means, in our words: the library's messages quote the input (its
+    values, however large or hostile), and no library text reaches a client."""
+    kind, value = error.validator, error.validator_value
+    if kind == "type":
+        names = [value] if isinstance(value, str) else list(value)
+        return "must be " + " or ".join(_TYPES.get(n, n) for n in names)
+    if kind == "required":
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [name for name in value if name not in instance]
+        return "required: " + ", ".join(missing)
+    if kind == "additionalProperties":
+        extra = sorted(k for k in error.instance if k not in error.schema.get("properties", {}))
+        shown = ", ".join(repr(k[:40]) for k in extra[:5])
+        return f"unknown field(s): {shown}" + (" …" if len(extra) > 5 else "")
+    limits = {
+        "minLength": "must be at least {} characters long",
+        "maxLength": "must be at most {} characters long",
+        "minimum": "must be at least {}",
+        "maximum": "must be at most {}",
+        "exclusiveMinimum": "must be more than {}",
+        "exclusiveMaximum": "must be less than {}",
+        "minItems": "must hold at least {} item(s)",
+        "maxItems": "must hold at most {} item(s)",
+        "minProperties": "must hold at least {} field(s)",
+        "maxProperties": "must hold at most {} field(s)",
+    }
+    if kind in limits:
+        return limits[kind].format(value)
+    if kind in ("enum", "const"):
+        choices = value if kind == "enum" else [value]
+        return "must be one of: " + ", ".join(str(c) for c in choices)
+    return {
+        "pattern": "does not have the expected format",
+        "format": f"must be a valid {value}",
+        "uniqueItems": "must not repeat an item",
+        "oneOf": "matches none of the allowed forms",
+        "anyOf": "matches none of the allowed forms",
+        "not": "is not allowed here",
+    }.get(kind, "is not valid here")
 
 
 def _keyword_paths(value: Any, path: str) -> list[str]:

@@ -27,7 +27,8 @@ TOTP_ROLES = frozenset({Role.ADMIN, Role.SIGNATORY})
 class Action(StrEnum):
     """What a use case does, as the permission table names it."""
 
-    READ = "read"
+    READ = "read"  # programs and credentials, as the engine's API shows them
+    FOLLOW = "follow"  # the workflow's files: sessions, candidates, results, jobs, statistics
     ISSUE = "issue"  # the engine's direct issuing API, outside the workflow
     REVOKE = "revoke"
     MANAGE_PROGRAMS = "manage_programs"
@@ -49,6 +50,7 @@ _ALL = frozenset(Role)
 #: (issue, revoke, programs) and has no part in the workflow: four eyes needs two people.
 STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ: _ALL,
+    Action.FOLLOW: _ALL,
     Action.REVOKE: _MANAGERS,
     Action.MANAGE_PROGRAMS: _MANAGERS,
     Action.MANAGE_SESSIONS: _MANAGERS,

@@ -6,13 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from core.errors import InputError
+from core.workflow.text import has_invisible, tidy
 
 #: The CPF's `modaliteAcces` codes (flux d'accrochage 1.1.2), the access route of an enrollment.
 ACCESS_ROUTES = (
@@ -67,8 +67,8 @@ class _Problems(list[dict[str, Any]]):
 
 
 def _name(value: str, line: int, column: str, problems: _Problems, limit: int = 200) -> str:
-    text = unicodedata.normalize("NFC", " ".join(value.split()))
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in text):
+    text = tidy(value)
+    if has_invisible(text):
         problems.add(line, column, "control characters are not allowed")
     elif len(text) > limit:
         problems.add(line, column, f"at most {limit} characters")
@@ -77,6 +77,9 @@ def _name(value: str, line: int, column: str, problems: _Problems, limit: int = 
 
 def _row(line: int, cells: dict[str, str], today: date, problems: _Problems) -> CandidateRow:
     before = len(problems)
+    if "__extra__" in cells:
+        problems.add(line, "", cells["__extra__"])
+        return CandidateRow(line, "", (), date.min, "")
     for column in REQUIRED:
         if not cells.get(column, "").strip():
             problems.add(line, column, "required")
@@ -96,7 +99,7 @@ def _row(line: int, cells: dict[str, str], today: date, problems: _Problems) -> 
         except ValueError:
             problems.add(line, "birth_date", "a date written YYYY-MM-DD")
     email = cells.get("email", "").strip().lower()
-    if email and (len(email) > 320 or not _EMAIL.match(email)):
+    if email and (len(email) > 320 or not _EMAIL.match(email) or has_invisible(email)):
         problems.add(line, "email", "an e-mail address")
     optional = {c: " ".join(cells.get(c, "").split()) or None for c in OPTIONAL}
     if optional["usage_name"]:
@@ -162,26 +165,54 @@ def parse_candidates(rows: Iterable[tuple[int, dict[str, str]]], today: date) ->
 
 def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """The data rows of a candidates CSV (``,`` or ``;``), numbered as lines of the file
-    (the header is line 1); InputError for a header without the required columns."""
+    (the header is line 1); InputError for a header without the required columns, a header
+    naming a column twice, or a line the CSV reader cannot read."""
     sample = text[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
-    header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    unknown = [h for h in header if h not in COLUMNS]
-    if missing or unknown:
+    read = [0]  # physical lines handed to the reader: where an unreadable one is
+
+    def lines() -> Iterator[str]:
+        for line in io.StringIO(text.lstrip("\ufeff")):
+            read[0] += 1
+            yield line
+
+    reader = csv.DictReader(lines(), delimiter=delimiter)
+    try:
+        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        unknown = [h for h in header if h not in COLUMNS]
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if missing or unknown or twice:
+            raise InputError(
+                "the CSV header does not match",
+                code="invalid_candidates",
+                problems=[{"line": 1, "path": c, "message": "required column"} for c in missing]
+                + [{"line": 1, "path": h[:100], "message": "unknown column"} for h in unknown]
+                + [{"line": 1, "path": h, "message": "named twice"} for h in twice],
+            )
+        reader.fieldnames = header
+        for record in reader:
+            if None in record:
+                yield reader.line_num, {"__extra__": "more cells than the header has columns"}
+                continue
+            yield reader.line_num, {k: v or "" for k, v in record.items() if k}
+    except csv.Error as error:
+        # A quote or line break the reader cannot place, or a cell past its size limit.
+        line = max(read[0], 1)
         raise InputError(
-            "the CSV header does not match",
-            code="invalid_candidates",
-            problems=[{"line": 1, "path": c, "message": "required column"} for c in missing]
-            + [{"line": 1, "path": h, "message": "unknown column"} for h in unknown],
-        )
-    reader.fieldnames = header
-    for record in reader:
-        if None in record:
-            yield reader.line_num, {"__extra__": "x"}
-            continue
-        yield reader.line_num, {k: v or "" for k, v in record.items() if k}
+            f"line {line} is not readable CSV",
+            code="malformed_csv",
+            problems=[{"line": line, "path": "", "message": _csv_reason(error)}],
+        ) from None
+
+
+def _csv_reason(error: csv.Error) -> str:
+    text = str(error)
+    if "field larger" in text:
+        return "a cell is too long"
+    if "new-line" in text or "newline" in text:
+        return "a line break inside a cell that is not quoted"
+    return "unreadable CSV"
 
 
 def json_rows(items: Any) -> Iterator[tuple[int, dict[str, str]]]:
@@ -199,7 +230,11 @@ def json_rows(items: Any) -> Iterator[tuple[int, dict[str, str]]]:
         cells: dict[str, str] = {}
         for key, value in item.items():
             column = _CAMEL.sub("_", str(key)).lower()
-            if column not in COLUMNS or not isinstance(value, str | type(None)):
+            if (
+                column not in COLUMNS
+                or column in cells
+                or not isinstance(value, str | type(None))
+            ):
                 raise InputError(
                     f"candidate {number}: {key!r} is not a text column of a candidate",
                     code="invalid_candidates",

@@ -133,7 +133,7 @@ def parse_score(value: object, assessment: Assessment, path: str = "") -> Score:
         raise _score_error(where, 'a number or "absent"') from None
     if not 0 <= score <= assessment.max_score:
         raise _score_error(where, f"between 0 and {_plain(assessment.max_score)}")
-    return score
+    return score.copy_abs()  # "-0" is 0: a sign has no place in a score
 
 
 def _score_error(path: str, expected: str) -> InputError:

@@ -18,6 +18,7 @@ from core.workflow.candidates import CandidateRow
 from core.workflow.eligibility import EligibilityRecord, Override, assess_eligibility
 from core.workflow.grading import parse_decimal
 from core.workflow.schemes import Eligibility, eligibility_from_json
+from core.workflow.text import plain_text
 from issuer.services.sessions import (
     enrollment_count,
     get_enrollment,
@@ -70,12 +71,29 @@ def enroll_candidates(
             select(Enrollment.candidate_id).where(Enrollment.session_id == session.id)
         )
     )
-    problems = [
-        {"line": row.line, "path": "email", "message": "already enrolled in this session"}
-        for row in rows
-        if (row.email, row.birth_date) in known
-        and known[(row.email, row.birth_date)].id in enrolled
-    ]
+    problems = []
+    for row in rows:
+        candidate = known.get((row.email, row.birth_date))
+        if candidate is None:
+            continue
+        if candidate.id in enrolled:
+            problems.append(
+                {"line": row.line, "path": "email", "message": "already enrolled in this session"}
+            )
+        elif (candidate.family_name, candidate.given_names) != (
+            row.family_name,
+            " ".join(row.given_names),
+        ):
+            # The same e-mail and birth date under another name: a typo here or in the record,
+            # which someone must settle (silently keeping either name would be a guess).
+            problems.append(
+                {
+                    "line": row.line,
+                    "path": "family_name",
+                    "message": "this e-mail and birth date belong to a known candidate "
+                    "of another name",
+                }
+            )
     if problems:
         raise InputError(
             f"{len(problems)} line(s) have problems; nothing was imported",
@@ -174,7 +192,11 @@ def record_eligibility(
     rules = program_rules(session)
     facts = EligibilityRecord(
         identity_checked=payload["identityChecked"],
-        identity_document=payload.get("identityDocument"),
+        identity_document=(
+            plain_text(payload["identityDocument"], "identityDocument")
+            if "identityDocument" in payload
+            else None
+        ),
         prerequisites_met=_prerequisites(payload["prerequisitesMet"], rules),
         attendance_percent=_attendance(payload.get("attendancePercent")),
         file_complete=payload["fileComplete"],
@@ -182,13 +204,9 @@ def record_eligibility(
     raw_override = payload.get("override")
     override = None
     if raw_override is not None:
-        justification = " ".join(raw_override["justification"].split())
-        if len(justification) < 10:
-            raise InputError(
-                "an override needs a written justification",
-                code="invalid_request",
-                problems=[{"path": "override.justification", "message": "10 characters or more"}],
-            )
+        justification = plain_text(
+            raw_override["justification"], "override.justification", minimum=10
+        )
         override = Override(raw_override["eligible"], justification)
     eligible, reasons = assess_eligibility(rules, facts, override)
     reopen_for_change(deps, principal, session, f"eligibility of {enrollment.id}")

@@ -73,6 +73,26 @@ def _store(deps: Deps, row: Credential) -> None:
 
 #: An Idempotency-Key: printable ASCII, as long as the column that keeps it.
 IDEMPOTENCY_KEY = re.compile(r"\A[\x21-\x7e]{1,200}\Z")
+#: Keys Sceau gives its own issues (a session's signature, a reissue, a CSV row): a client
+#: choosing one could take a candidate's credential slot and block its issuance for good.
+RESERVED_KEY_PREFIX = "sceau:"
+
+
+def internal_key(*parts: str) -> str:
+    """An idempotency key in Sceau's own namespace, which clients may not use."""
+    return RESERVED_KEY_PREFIX + ":".join(parts)
+
+
+def check_client_key(key: str) -> None:
+    """InputError unless a client's ``key`` is 1 to 200 printable ASCII characters without
+    spaces, outside Sceau's own namespace."""
+    if key[:len(RESERVED_KEY_PREFIX)].lower() == RESERVED_KEY_PREFIX:
+        raise InputError(
+            f"Idempotency-Keys starting with {RESERVED_KEY_PREFIX!r} are reserved for Sceau",
+            code="invalid_idempotency_key",
+            problems=[{"path": "Idempotency-Key", "message": "a reserved prefix"}],
+        )
+    check_idempotency_key(key)
 
 
 def check_idempotency_key(key: str) -> None:

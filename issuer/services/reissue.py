@@ -21,7 +21,7 @@ from core.db.models import Credential, Enrollment, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.urls import credential_url
-from issuer.services.issuance import issue_credential
+from issuer.services.issuance import internal_key, issue_credential
 from issuer.services.revocation import find_credential, revoke_credential
 from issuer.services.sessions import organization_of
 
@@ -145,7 +145,7 @@ def reissue_credential(
         org,
         _request(deps, old, fix),
         actor=principal.actor,
-        idempotency_key=f"reissue:{old.id}",
+        idempotency_key=internal_key("reissue", old.id),
     )
     new = issued.credential
     deps.session.execute(

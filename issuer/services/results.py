@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.accounts.principal import Action, Principal, Role
 from core.audit.log import record
@@ -87,10 +87,22 @@ def record_grades(
             select(Grade).where(Grade.enrollment_id == enrollment.id, Grade.marking == marking)
         )
     }
+    if marking == 1:
+        # Entering the first score again settles a second marking's gap on it.
+        deps.session.execute(
+            update(Grade)
+            .where(
+                Grade.enrollment_id == enrollment.id,
+                Grade.marking == 2,
+                Grade.assessment_code.in_(list(scores)),
+            )
+            .values(settled=True)
+        )
     for code, score in scores.items():
         grade = existing.get(code) or Grade(
             enrollment_id=enrollment.id, assessment_code=code, marking=marking
         )
+        grade.settled = False
         grade.absent = score == ABSENT
         grade.score = None if score == ABSENT else score
         grade.entered_by = principal.actor
@@ -150,7 +162,7 @@ def _review(scheme: Scheme, grades: dict[tuple[str, int], Grade]) -> list[dict[s
     flagged = []
     for a in scheme.assessments:
         first, second = grades.get((a.code, 1)), grades.get((a.code, 2))
-        if first is None or second is None or first.entered_at > second.entered_at:
+        if first is None or second is None or second.settled:
             continue
         one, two = _stored(first), _stored(second)
         if one == two:
@@ -216,7 +228,7 @@ def compute_results(
 def session_results(deps: Deps, principal: Principal, session_id: str) -> list[dict[str, Any]]:
     """The jury's list: stored decisions once proposed, the live computation before."""
     session = get_session(deps, principal, session_id)
-    principal.require(Action.READ)
+    principal.require(Action.FOLLOW)
     if session.state == "open":
         return [r.to_json() for r in compute_results(deps, session)]
     return [r.to_json() for r in stored_results(deps, session)]

@@ -16,6 +16,7 @@ from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound
 from core.validation import validate_payload
 from core.workflow.schemes import scheme_from_json
+from core.workflow.text import plain_text
 from issuer.services.programs import get_program, program_version
 
 
@@ -54,12 +55,15 @@ def get_enrollment(deps: Deps, principal: Principal, enrollment_id: str) -> Enro
 
 def _date(value: str, path: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
+        if not 1900 <= day.year <= 9999:
+            raise ValueError("out of the years statistics count")
+        return day
     except ValueError:
         raise InputError(
             "not a date",
             code="invalid_request",
-            problems=[{"path": path, "message": "a date written YYYY-MM-DD"}],
+            problems=[{"path": path, "message": "a date written YYYY-MM-DD, from 1900 on"}],
         ) from None
 
 
@@ -112,10 +116,10 @@ def create_session(deps: Deps, principal: Principal, payload: Any) -> ExamSessio
         organization_id=org.id,
         program_id=program.id,
         program_version_id=version.id,
-        name=" ".join(payload["name"].split()),
+        name=plain_text(payload["name"], "name"),
         starts_on=starts,
         ends_on=ends,
-        place=" ".join(payload["place"].split()),
+        place=plain_text(payload["place"], "place"),
         capacity=payload.get("capacity"),
         state="open",
         created_at=now,

@@ -21,7 +21,7 @@ from core.urls import credential_url
 from core.workflow.grading import Scheme
 from core.workflow.schemes import scheme_from_json
 from issuer.services.decisions import check_totp
-from issuer.services.issuance import issue_credential
+from issuer.services.issuance import internal_key, issue_credential
 from issuer.services.sessions import get_session, organization_of
 
 JOB_KIND = "issue_session"
@@ -149,7 +149,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
                 org,
                 request,
                 actor=signer.actor,
-                idempotency_key=f"enrollment:{enrollment.id}",
+                idempotency_key=internal_key("enrollment", enrollment.id),
                 keys=keys,
             )
             deps.session.execute(
@@ -172,7 +172,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
 def session_credentials(deps: Deps, principal: Principal, session_id: str) -> list[dict[str, Any]]:
     """The credentials issued for the session's enrollments."""
     session = get_session(deps, principal, session_id)
-    principal.require(Action.READ)
+    principal.require(Action.FOLLOW)
     rows = deps.session.execute(
         select(Enrollment.id, Candidate.email, Enrollment.credential_id)
         .join(Candidate, Candidate.id == Enrollment.candidate_id)

@@ -24,7 +24,7 @@ def statistics(
 ) -> dict[str, Any]:
     """The organization's figures, overall and per program and session, for the sessions of
     ``program`` (a code) that started in ``year`` (both optional)."""
-    principal.require(Action.READ)
+    principal.require(Action.FOLLOW)
     org = organization_of(deps, principal)
     query = (
         select(ExamSession, Program.code, ProgramVersion.scheme)

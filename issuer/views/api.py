@@ -12,7 +12,7 @@ from core.errors import InputError
 from core.urls import credential_url
 from core.web.database import deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
-from issuer.services.issuance import issue_credential
+from issuer.services.issuance import check_client_key, issue_credential
 from issuer.services.programs import (
     create_program,
     get_program,
@@ -44,6 +44,8 @@ def issue() -> Response:
     principal.require(Action.ISSUE)
     org = organization_of(d, principal)
     key = request.headers.get("Idempotency-Key") or None
+    if key is not None:
+        check_client_key(key)
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
     row = issued.credential

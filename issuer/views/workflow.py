@@ -74,7 +74,9 @@ def new_session() -> Response:
 def show_session(session_id: Any) -> Response:
     principal = _principal()
     d = deps()
-    return jsonify(session_summary(d, get_session(d, principal, str(session_id))))
+    session = get_session(d, principal, str(session_id))
+    principal.require(Action.FOLLOW)
+    return jsonify(session_summary(d, session))
 
 
 @bp.post("/api/v1/sessions/<uuid:session_id>/candidates")
@@ -175,7 +177,7 @@ def job(job_id: Any) -> Response:
     principal = _principal()
     d = deps()
     progress = job_progress(d, organization_of(d, principal), str(job_id))
-    principal.require(Action.READ)
+    principal.require(Action.FOLLOW)
     return jsonify(progress)
 
 

@@ -165,7 +165,7 @@ def test_an_interrupted_signature_resumes_without_duplicates(
     grace = ids["grace@example.org"]
 
     def flaky(deps, org, request, **kwargs):
-        if kwargs["idempotency_key"] == f"enrollment:{grace}":
+        if kwargs["idempotency_key"] == f"sceau:enrollment:{grace}":
             raise Conflict("the mail server of the archive is down")
         return real(deps, org, request, **kwargs)
 

@@ -3,6 +3,7 @@ view keeps), rolls back otherwise, and runs side effects only after its commit."
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from wsgi import create_app
 
 
 @pytest.fixture
-def probe(settings) -> Any:
+def probe(settings) -> Iterator[Any]:
     effects: list[str] = []
     bp = Blueprint("probe", __name__)
 
@@ -58,7 +59,8 @@ def probe(settings) -> Any:
     app = create_app(settings)
     app.extensions["csrf"].exempt(bp)  # a JSON probe, as the Bearer APIs are
     app.register_blueprint(bp)
-    return app.test_client(), effects
+    yield app.test_client(), effects
+    app.extensions["sceau"]["sessions"].kw["bind"].dispose()  # its own engine and pool
 
 
 def _events(runtime, action: str) -> int:

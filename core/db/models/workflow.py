@@ -138,3 +138,5 @@ class Grade(Base):
     absent: Mapped[bool] = mapped_column(Boolean, default=False)
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A second marking's gap is settled once marking 1 is entered again after it.
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -225,6 +225,7 @@ def upgrade() -> None:
         sa.Column("absent", sa.Boolean(), nullable=False),
         sa.Column("entered_by", sa.String(length=200), nullable=False),
         sa.Column("entered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("settled", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
             ["enrollment_id"], ["enrollments.id"], name=op.f("fk_grades_enrollment_id_enrollments")
         ),
