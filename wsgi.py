@@ -37,6 +37,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
     from issuer.views.office import bp as office_bp
+    from issuer.views.office_candidates import bp as office_candidates_bp
+    from issuer.views.office_grades import bp as office_grades_bp
+    from issuer.views.office_sessions import bp as office_sessions_bp
     from issuer.views.public import bp as issuer_public
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
@@ -78,6 +81,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         wallet_bp,
         signin_bp,
         office_bp,
+        office_sessions_bp,
+        office_candidates_bp,
+        office_grades_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,9 @@ def _stored(grade: Grade) -> Score:
     return ABSENT if grade.absent or grade.score is None else grade.score
 
 
-def _may_grade(principal: Principal, session: ExamSession) -> None:
+def check_may_grade(principal: Principal, session: ExamSession) -> None:
+    """PermissionDenied unless the caller may grade this session (an evaluator must be among
+    its evaluators when it lists some)."""
     principal.require(Action.GRADE)
     if (
         principal.role == Role.EVALUATOR
@@ -53,7 +56,7 @@ def record_grades(
     is checked before anything is written. Returns the enrollment's result."""
     enrollment = get_enrollment(deps, principal, enrollment_id)
     session = get_session(deps, principal, enrollment.session_id, lock=True)
-    _may_grade(principal, session)
+    check_may_grade(principal, session)
     if marking not in MARKINGS:
         raise InputError(
             "marking is 1 (the grade) or 2 (a second marking)",
@@ -175,9 +178,14 @@ def _review(scheme: Scheme, grades: dict[tuple[str, int], Grade]) -> list[dict[s
 
 
 def compute_results(
-    deps: Deps, session: ExamSession, *, only: str | None = None
+    deps: Deps,
+    session: ExamSession,
+    *,
+    only: str | None = None,
+    among: Collection[str] | None = None,
 ) -> list[EnrollmentResult]:
-    """Every enrollment's result now, from marking 1 and the recorded eligibility."""
+    """Every enrollment's result now, from marking 1 and the recorded eligibility (only one
+    enrollment's, or those ``among`` some ids: a page of a table)."""
     scheme = session_scheme(session)
     query = (
         select(Enrollment, Candidate)
@@ -193,6 +201,9 @@ def compute_results(
     if only is not None:
         query = query.where(Enrollment.id == only)
         grade_query = grade_query.where(Grade.enrollment_id == only)
+    if among is not None:
+        query = query.where(Enrollment.id.in_(list(among)))
+        grade_query = grade_query.where(Grade.enrollment_id.in_(list(among)))
     by_enrollment: dict[str, dict[tuple[str, int], Grade]] = defaultdict(dict)
     for grade in deps.session.scalars(grade_query):
         by_enrollment[grade.enrollment_id][(grade.assessment_code, grade.marking)] = grade
@@ -234,14 +245,20 @@ def session_results(deps: Deps, principal: Principal, session_id: str) -> list[d
     return [r.to_json() for r in stored_results(deps, session)]
 
 
-def stored_results(deps: Deps, session: ExamSession) -> list[EnrollmentResult]:
-    """The decisions recorded when the session's results were proposed."""
-    rows = deps.session.execute(
+def stored_results(
+    deps: Deps, session: ExamSession, *, among: Collection[str] | None = None
+) -> list[EnrollmentResult]:
+    """The decisions recorded when the session's results were proposed (of the enrollments
+    ``among`` some ids, when given)."""
+    query = (
         select(Enrollment, Candidate)
         .join(Candidate, Candidate.id == Enrollment.candidate_id)
         .where(Enrollment.session_id == session.id)
         .order_by(Candidate.family_name, Candidate.given_names, Enrollment.id)
     )
+    if among is not None:
+        query = query.where(Enrollment.id.in_(list(among)))
+    rows = deps.session.execute(query)
     return [
         EnrollmentResult(
             enrollment=e.id,
