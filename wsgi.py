@@ -37,7 +37,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
     from issuer.views.office import bp as office_bp
+    from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_decisions import bp as office_decisions_bp
+    from issuer.views.office_reports import bp as office_reports_bp
     from issuer.views.public import bp as issuer_public
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
@@ -80,6 +82,8 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         signin_bp,
         office_bp,
         office_decisions_bp,
+        office_reports_bp,
+        office_audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
