@@ -28,12 +28,21 @@
   }
 
   function poll() {
-    fetch(bar.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    fetch(bar.dataset.url, {
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { Accept: "application/json" }
+    })
       .then(function (response) {
+        // Signed out (a redirect to the sign-in page) or no such job: polling would not help.
+        if (response.type === "opaqueredirect" || (response.status >= 400 && response.status < 500)) {
+          return null;
+        }
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
       })
       .then(function (job) {
+        if (job === null) { return; }
         show(job);
         if (finished[job.state]) {
           window.setTimeout(function () { window.location.reload(); }, 600);
