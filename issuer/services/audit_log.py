@@ -86,19 +86,26 @@ class ChainCheck:
     anchor: tuple[int, str]
 
 
+#: The LIKE escape character: not a backslash, which the two engines quote differently.
+_ESCAPE = "/"
+
+
 def _like_escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """``text`` matched literally by LIKE (its ``%`` and ``_`` are not wildcards)."""
+    return (
+        text.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%").replace("_", _ESCAPE + "_")
+    )
 
 
 def _filtered(principal: Principal, filters: AuditFilters) -> Select[Any]:
     query = select(AuditEvent).where(AuditEvent.organization_slug == principal.organization_slug)
     if filters.action:
         query = query.where(
-            AuditEvent.action.like(_like_escaped(filters.action) + "%", escape="\\")
+            AuditEvent.action.like(_like_escaped(filters.action) + "%", escape=_ESCAPE)
         )
     if filters.actor:
         pattern = "%" + _like_escaped(filters.actor.lower()) + "%"
-        query = query.where(func.lower(AuditEvent.actor).like(pattern, escape="\\"))
+        query = query.where(func.lower(AuditEvent.actor).like(pattern, escape=_ESCAPE))
     if filters.subject:
         query = query.where(AuditEvent.subject == filters.subject)
     if filters.since:

@@ -140,6 +140,8 @@ def test_the_audit_log_filters_pages_and_exports(app, team, clock, create_org, r
     assert ">0 événement(s)" in text(auditor.get(f"/staff/audit?since={later}"))
     assert ">0 événement(s)" not in text(auditor.get(f"/staff/audit?until={today.isoformat()}"))
     assert auditor.get("/staff/audit?since=yesterday").status_code == 400
+    for literal in ("actor=%25", "actor=_", "action=session_", "action=/"):
+        assert ">0 événement(s)" in text(auditor.get(f"/staff/audit?{literal}")), literal
     rows = _csv(auditor.get("/staff/audit.csv?action=session."))
     assert rows[0] == ["seq", "at", "actor", "action", "subject", "data", "hash"]
     assert [r[3] for r in rows[1:]] == list(reversed(actions))
