@@ -37,8 +37,11 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
     from issuer.views.office import bp as office_bp
+    from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
+    from issuer.views.office_decisions import bp as office_decisions_bp
     from issuer.views.office_grades import bp as office_grades_bp
+    from issuer.views.office_reports import bp as office_reports_bp
     from issuer.views.office_sessions import bp as office_sessions_bp
     from issuer.views.public import bp as issuer_public
     from issuer.views.signin import bp as signin_bp
@@ -84,6 +87,9 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_sessions_bp,
         office_candidates_bp,
         office_grades_bp,
+        office_decisions_bp,
+        office_reports_bp,
+        office_audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import SystemClock
 from core.deps import Deps
+from core.errors import RecordedRefusal, SceauError
 from core.keys.cipher import KeyCipher
 from core.settings import Settings
 
@@ -53,9 +54,8 @@ def init_database(
         # 5xx) roll back in teardown; a view answering 4xx on purpose keeps its writes only
         # with keep_on_refusal(). A failed commit raises here and becomes the 500 envelope.
         session = g.get("db_session")
-        committed = session is not None and (
-            response.status_code < 400 or g.get("sceau_keep_on_refusal", False)
-        )
+        kept = response.status_code < 400 and not g.get("sceau_discard", False)
+        committed = session is not None and (kept or g.get("sceau_keep_on_refusal", False))
         if committed:
             session.commit()
         for effect in g.pop("sceau_after_commit", []) if committed or session is None else []:
@@ -94,6 +94,15 @@ def keep_on_refusal() -> None:
     """Commit this request's writes although it answers 4xx: a refusal that must be remembered
     (a failed sign-in counts toward the lockout, and a rollback would forget it)."""
     g.sceau_keep_on_refusal = True
+
+
+def refused(error: SceauError) -> None:
+    """The view answers a service's refusal itself (a page with the reason, a redirect): what
+    the use case wrote before refusing is discarded, but for a RecordedRefusal's bookkeeping."""
+    if isinstance(error, RecordedRefusal):
+        keep_on_refusal()
+    else:
+        g.sceau_discard = True
 
 
 def after_commit(effect: Callable[[], object]) -> None:

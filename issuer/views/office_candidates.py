@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from core.accounts.principal import Principal
 from core.errors import Conflict, InputError
-from core.web.database import commit, deps, read_only
+from core.web.database import deps, read_only
 from core.web.i18n import current_locale
 from issuer.services.enrollment_pages import (
     eligibility_file,
@@ -63,7 +63,6 @@ def import_file(principal: Principal, session_id: Any) -> Any:
         except (InputError, Conflict) as error:
             outcome = {"summary": error_summary(error), "problems": problems_of(error)}
         else:
-            commit()
             outcome, status = {"created": len(created)}, 200
         session = enrolling_session(d, principal, str(session_id))
     if status == 200 and not fragment:
@@ -97,7 +96,6 @@ def add_candidate(principal: Principal, session_id: Any) -> Any:
                 if field is not None:
                     field.errors = [*field.errors, problem["message"]]
         else:
-            commit()
             flash(_("The candidate is enrolled."), "ok")
             return redirect(url_for("office_sessions.session", session_id=str(session_id)))
     session = enrolling_session(d, principal, str(session_id))
@@ -168,7 +166,6 @@ def record(principal: Principal, enrollment_id: Any) -> Any:
                 if name:
                     getattr(form, name).errors = [*getattr(form, name).errors, problem["message"]]
         else:
-            commit()
             flash(_("Eligible.") if eligible else _("Not eligible."), "ok")
             return redirect(url_for(".eligibility_page", enrollment_id=str(enrollment_id)))
     found = eligibility_file(d, principal, str(enrollment_id), _language())

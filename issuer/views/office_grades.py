@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from core.accounts.principal import Principal
 from core.errors import Conflict, InputError
-from core.web.database import commit, deps, read_only
+from core.web.database import deps, read_only
 from issuer.services.grade_sheets import grade_sheet, import_grades_file, record_sheet
 from issuer.views.auth import staff_required
 from issuer.views.forms import PostForm
@@ -80,7 +80,6 @@ def record(principal: Principal, session_id: Any, code: str) -> Any:
                 entered=entries,
             )
             return page, 400
-        commit()
         flash(_("%(count)d score(s) recorded.", count=changed), "ok")
     return redirect(
         url_for(
@@ -115,6 +114,5 @@ def upload(principal: Principal, session_id: Any, code: str) -> Any:
             csv_problems=problems_of(error),
         )
         return page, 400
-    commit()
     flash(_("%(count)d score(s) recorded.", count=changed), "ok")
     return redirect(url_for(".sheet", session_id=str(session_id), code=code, marking=marking))

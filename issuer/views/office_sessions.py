@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from core.accounts.principal import Action, Principal
 from core.errors import InputError
-from core.web.database import commit, deps, read_only
+from core.web.database import deps, read_only
 from issuer.services.session_pages import (
     ELIGIBILITY_FILTERS,
     ENROLLMENT_STATES,
@@ -102,7 +102,6 @@ def create(principal: Principal) -> Any:
                 if field is not None:
                     field.errors = [*field.errors, problem["message"]]
         else:
-            commit()
             flash(_("The session is created."), "ok")
             return redirect(url_for(".session", session_id=session.id))
     return render_template("office/session_new.html", form=form, summary=summary), 400

@@ -4,8 +4,6 @@ unit of work commits (core.web.database)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -37,6 +35,7 @@ from issuer.services.sessions import (
 from issuer.services.signoff import session_credentials, sign
 from issuer.services.staff import authenticate_bearer
 from issuer.services.statistics import statistics, statistics_rows
+from issuer.views.exports import csv_response
 
 bp = Blueprint("issuer_workflow", __name__)
 
@@ -194,12 +193,13 @@ def figures() -> Response:
     principal = _principal()
     year = positive_int_arg("year")
     found = statistics(deps(), principal, program=request.args.get("program"), year=year)
-    if request.args.get("format") == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(statistics_rows(found))
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={"Content-Disposition": 'attachment; filename="statistics.csv"'},
+    form = request.args.get("format", "json")
+    if form not in ("json", "csv"):
+        raise InputError(
+            "format is json or csv",
+            code="invalid_request",
+            problems=[{"path": "format", "message": "json or csv"}],
         )
+    if form == "csv":  # cells a spreadsheet would run as formulas are quoted
+        return csv_response(statistics_rows(found), "statistics.csv")
     return jsonify(found)

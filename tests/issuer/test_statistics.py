@@ -64,7 +64,7 @@ def test_statistics_export_as_csv_and_refuse_bad_filters(workflow, job_worker, c
     response = client.get("/api/v1/statistics?format=csv", headers=body.auth("auditor"))
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    lines = response.get_data(as_text=True).splitlines()
+    lines = response.get_data(as_text=True).removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("session,name,program,startsOn,candidates")
     assert lines[1].startswith(f"{session},Session de décembre,SOUD-1,2026-12-01,4,0.75")
     assert client.get("/api/v1/statistics?year=0", headers=body.auth("auditor")).status_code == 400

@@ -56,7 +56,7 @@ def test_statistics_csv_cells_never_start_a_formula(workflow, client, body) -> N
     text = client.get("/api/v1/statistics?format=csv", headers=body.auth("auditor")).get_data(
         as_text=True
     )
-    names = [line.split(",")[1] for line in text.splitlines()[1:]]
+    names = [line.split(",")[1] for line in text.removeprefix("\ufeff").splitlines()[1:]]
     assert all(n[:1] not in "=+-@\t\r" for n in names), names
     assert "'=cmd|' /C calc'!A0" in text
     assert (

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Blueprint
+from flask import Blueprint, redirect
 from sqlalchemy import func, select
 
 from core.audit.log import append
 from core.db.models import AuditEvent
 from core.errors import InputError
-from core.web.database import after_commit, deps, keep_on_refusal
+from core.web.database import after_commit, deps, keep_on_refusal, refused
 from wsgi import create_app
 
 
@@ -40,7 +40,7 @@ def probe(settings) -> Iterator[Any]:
         raise InputError("no")
 
     @bp.post("/probe/refused")
-    def refused() -> Any:
+    def refused_view() -> Any:
         write("refused")
         return {"refused": True}, 401
 
@@ -49,6 +49,15 @@ def probe(settings) -> Iterator[Any]:
         write("kept")
         keep_on_refusal()
         return {"refused": True}, 401
+
+    @bp.post("/probe/refused-by-the-view")
+    def handled() -> Any:
+        try:
+            write("handled")
+            raise InputError("no")
+        except InputError as error:
+            refused(error)
+            return redirect("/elsewhere")
 
     @bp.post("/probe/crashes-after-commit")
     def crash_effect() -> Any:
@@ -80,11 +89,12 @@ def test_a_success_commits_then_runs_its_side_effects(probe, runtime) -> None:
     assert effects == ["ok"]
 
 
-@pytest.mark.parametrize("route", ["raises", "refused"])
+@pytest.mark.parametrize("route", ["raises", "refused", "refused-by-the-view"])
 def test_an_error_answer_writes_nothing_and_has_no_side_effect(probe, runtime, route) -> None:
     client, effects = probe
-    assert client.post(f"/probe/{route}").status_code == {"raises": 400, "refused": 401}[route]
-    assert _events(runtime, route) == 0
+    status = {"raises": 400, "refused": 401, "refused-by-the-view": 302}[route]
+    assert client.post(f"/probe/{route}").status_code == status
+    assert _events(runtime, {"refused-by-the-view": "handled"}.get(route, route)) == 0
     assert effects == []
 
 
