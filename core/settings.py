@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     master_key: bytes = field(default=b"", repr=False)
     redis_url: str | None = None
+    #: The task queue's name in its storage: instances sharing one Redis need their own.
+    queue_name: str = "sceau"
     max_body_bytes: int = 1024 * 1024
     max_json_depth: int = 32
     status_list_size: int = 131072
@@ -50,6 +53,14 @@ class Settings:
         """The `did:web` host part of the base URL: the port's colon percent-encoded."""
         netloc = urlsplit(self.base_url).netloc
         return netloc.replace(":", "%3A")
+
+
+def _queue_name(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", value):
+        raise ConfigurationError(
+            "SCEAU_QUEUE_NAME must be 1-64 lowercase letters, digits, '-' or '_'"
+        )
+    return value
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
@@ -177,6 +188,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=secret_key,
         master_key=_master_key(master_raw),
         redis_url=env.get("REDIS_URL") or None,
+        queue_name=_queue_name(env.get("SCEAU_QUEUE_NAME", "").strip() or "sceau"),
         max_body_bytes=_int(env, "SCEAU_MAX_BODY_BYTES", 1024 * 1024),
         max_json_depth=_int(env, "SCEAU_MAX_JSON_DEPTH", 32),
         status_list_size=_int(env, "SCEAU_STATUS_LIST_SIZE", 131072, minimum=131072),

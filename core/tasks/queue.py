@@ -18,21 +18,24 @@ from core.unit_of_work import Runtime
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAME = "sceau"
 #: Attempts of a chunk after the first; a crash (lost connection, killed query) is retried.
 CHUNK_RETRIES = 3
 CHUNK_RETRY_DELAY_SECONDS = 1
 
 
-def make_huey(settings: Settings, name: str = QUEUE_NAME) -> Huey:
+def make_huey(settings: Settings, name: str | None = None) -> Huey:
     """RedisHuey when REDIS_URL is set, else SqliteHuey in ``<instance>/tasks.db``.
 
     Results are not stored: a job's outcome is its row in the database, read by job_progress.
     """
     if settings.redis_url:
-        return RedisHuey(name, url=settings.redis_url, results=False)
+        return RedisHuey(name or settings.queue_name, url=settings.redis_url, results=False)
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(name, filename=str(settings.instance_dir / "tasks.db"), results=False)
+    return SqliteHuey(
+        name or settings.queue_name,
+        filename=str(settings.instance_dir / "tasks.db"),
+        results=False,
+    )
 
 
 class TaskQueue:
@@ -45,7 +48,7 @@ class TaskQueue:
     """
 
     def __init__(
-        self, settings: Settings, *, name: str = QUEUE_NAME, runtime: Runtime | None = None
+        self, settings: Settings, *, name: str | None = None, runtime: Runtime | None = None
     ) -> None:
         self.settings = settings
         self.huey = make_huey(settings, name)
@@ -133,12 +136,13 @@ _QUEUES: dict[tuple[Settings, str], TaskQueue] = {}
 _QUEUES_LOCK = threading.Lock()
 
 
-def task_queue(settings: Settings, name: str = QUEUE_NAME) -> TaskQueue:
+def task_queue(settings: Settings, name: str | None = None) -> TaskQueue:
     """The process's TaskQueue for these settings (built once)."""
+    chosen = name or settings.queue_name
     with _QUEUES_LOCK:
-        queue = _QUEUES.get((settings, name))
+        queue = _QUEUES.get((settings, chosen))
         if queue is None:
-            queue = _QUEUES[(settings, name)] = TaskQueue(settings, name=name)
+            queue = _QUEUES[(settings, chosen)] = TaskQueue(settings, name=chosen)
         return queue
 
 

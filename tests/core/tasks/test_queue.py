@@ -39,9 +39,9 @@ def redis_settings(settings: Settings) -> Iterator[Settings]:
         if os.environ.get("CI"):
             pytest.fail(f"Redis at {REDIS_URL} is unreachable under CI: {error}")
         pytest.skip(f"Redis at {REDIS_URL} is unreachable: the Redis queue tests did not run")
-    client.flushdb()
-    yield dataclasses.replace(settings, redis_url=REDIS_URL)
-    client.flushdb()
+    # A queue of this test process's own: two suites running at once (or a developer's
+    # instance on the same Redis) never take each other's tasks. running_worker empties it.
+    yield dataclasses.replace(settings, redis_url=REDIS_URL, queue_name=f"sceau-test-{os.getpid()}")
     client.close()
 
 

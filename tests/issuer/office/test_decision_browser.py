@@ -125,7 +125,13 @@ def test_a_whole_session_from_import_to_sign_off(
     errors += more
     page.get_by_role("link", name="Statistiques").click()
     expect(page.locator("h1")).to_have_text("Statistiques")
-    page.wait_for_function("document.getElementById('chart-assessments').chart !== undefined")
+    # Polled from here: wait_for_function evaluates its text in the page, which the
+    # Content-Security-Policy (no 'unsafe-eval') rightly forbids.
+    chart = page.locator("#chart-assessments")
+    for _ in range(100):
+        if chart.evaluate("element => element.chart !== undefined"):
+            break
+        page.wait_for_timeout(50)
     drawn = page.evaluate(
         "['chart-distribution', 'chart-assessments'].map("
         "id => document.getElementById(id).chart.data.datasets[0].data)"
