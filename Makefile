@@ -65,6 +65,7 @@ bench: $(STAMP) $(NPM_STAMP)
 	$(PY) -m benchmarks.proofs
 	$(PY) -m benchmarks.issue
 	$(PY) -m benchmarks.http
+	$(PY) -m benchmarks.workflow
 
 # After changing the text of a page: new entries in both catalogs, to translate (the suite
 # checks that none is missing). The .mo files are compiled when the application starts.

@@ -264,9 +264,13 @@ def audit_verify(anchors: tuple[str, ...]) -> None:
 
 @click.command("demo")
 def demo() -> None:
-    """Create the demo certification body, a program and a few credentials (once)."""
-    with _unit() as deps:
-        info = create_demo(deps)
+    """Create the demo certification body: staff, a program, sessions in every state of the
+    workflow and their credentials (what is missing only: running it again changes nothing)."""
+    with _runtime() as runtime:
+        try:
+            info = create_demo(runtime)
+        except SceauError as error:
+            raise _fail(error) from None
     _print(info)
 
 

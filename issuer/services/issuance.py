@@ -113,11 +113,14 @@ def issue_credential(
     actor: str,
     idempotency_key: str | None = None,
     keys: SigningKeys | None = None,
+    deferred_audit: list[dict[str, Any]] | None = None,
 ) -> Issued:
     """Issue one credential. ``request`` comes from parse_issue_request (the API), the CSV
     import or code; a retry under the same ``idempotency_key`` with an equal request replays
     the stored credential, with another request it is a Conflict. ``keys``: the organization's
-    signing keys when the caller has opened them already (bulk issuing)."""
+    signing keys when the caller has opened them already (bulk issuing). ``deferred_audit``:
+    a list that receives the audit event instead of the log, for a caller that writes its
+    events together with core.audit.log.append_many before its commit."""
     fingerprint = None
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
@@ -218,12 +221,15 @@ def issue_credential(
             "a request with this Idempotency-Key is already being processed; retry",
             code="idempotency_in_progress",
         ) from None
-    audit(
-        deps.session,
-        actor=actor,
-        action="credential.issue",
-        subject=credential_id,
-        organization=org.slug,
-        now=now,
-    )
+    event = {
+        "actor": actor,
+        "action": "credential.issue",
+        "subject": credential_id,
+        "organization": org.slug,
+        "now": now,
+    }
+    if deferred_audit is not None:
+        deferred_audit.append(event)
+    else:
+        audit(deps.session, **event)
     return Issued(row)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core.audit.log import append as audit
 from core.clock import isoformat_z
 from core.credentials.untrusted import find_control_characters
-from core.db.models import Credential, Organization
+from core.db.models import Credential, Enrollment, Organization
 from core.deps import Deps
 from core.errors import Conflict, InputError, NotFound
 from core.keys.directory import org_did
@@ -49,6 +49,11 @@ def revoke_credential(
     now = deps.clock.now()
     row.revoked_at = now
     row.revocation_reason = reason
+    # A credential of the workflow takes its candidate's file to its last state.
+    if row.enrollment_id is not None:
+        deps.session.execute(
+            update(Enrollment).where(Enrollment.id == row.enrollment_id).values(state="revoked")
+        )
     deps.session.flush()
     sign = signer(keys, isoformat_z(now), deps.settings.canonicalization_max_work)
     publish_list(deps.session, deps.settings, org, status_list, keys.did, sign, now)

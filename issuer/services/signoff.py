@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from core.accounts.principal import Action, Principal, system_principal
-from core.audit.log import record
+from core.audit.log import append_many, record
 from core.credentials.issue_request import IssueRequest, Result
 from core.db.models import Candidate, Credential, Enrollment, ExamSession, Organization
 from core.deps import Deps
@@ -133,10 +133,12 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
         .where(Enrollment.id.in_(payload["enrollments"]))
         .order_by(Enrollment.id)
     )
+    events: list[dict[str, Any]] = []
     for enrollment, candidate in rows:
         with ctx.item(enrollment.id):
             if enrollment.credential_id is not None:
                 continue  # issued by an earlier attempt that committed
+            item_events: list[dict[str, Any]] = []
             request = IssueRequest.for_program(
                 session.program.code,
                 candidate.email,
@@ -151,6 +153,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
                 actor=signer.actor,
                 idempotency_key=internal_key("enrollment", enrollment.id),
                 keys=keys,
+                deferred_audit=item_events,
             )
             deps.session.execute(
                 update(Credential)
@@ -159,12 +162,16 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
             )
             enrollment.credential_id = issued.credential.id
             enrollment.state = "issued"
+            events.extend(item_events)  # last: a failed item leaves no event behind
     # The last chunk to finish marks the session signed: the row lock orders the chunks, and
     # each counts what is left after the others' commits.
     locked = deps.session.scalar(
         select(ExamSession).where(ExamSession.id == session.id).with_for_update()
     )
     deps.session.flush()
+    # The chunk's audit events now, after the session's lock (the order sign() takes them
+    # in): the chain's head stays locked for this commit only, not for the whole chunk.
+    append_many(deps.session, events)
     if locked is not None and not _awaiting(deps, locked):
         locked.state = "signed"
 

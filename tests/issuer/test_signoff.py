@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from workflow_support import CSV
 
+from core.audit.log import verify_chain
 from core.db.models import AuditEvent, Credential, ExamSession
 
 
@@ -121,6 +122,9 @@ def test_the_audit_log_names_the_three_people(workflow, job_worker, runtime, bod
             .select_from(AuditEvent)
             .where(AuditEvent.action == "credential.issue")
         )
+        # The chunk writes its events together at its end (append_many): the chain holds.
+        intact, _, message = verify_chain(deps.session)
+    assert intact, message
     assert events["session.propose"] == f"staff:{body.emails['manager']}"
     assert events["session.approve"] == f"staff:{body.emails['manager2']}"
     assert events["session.sign"] == f"staff:{body.emails['signatory']}"

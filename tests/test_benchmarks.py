@@ -1,0 +1,28 @@
+"""The workflow benchmark still runs end to end (at a tiny size, untimed: speed is measured by
+running it, never asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_workflow_benchmark_runs_at_a_tiny_size() -> None:
+    command = [sys.executable, "-m", "benchmarks.workflow", "--candidates", "5"]
+    pg = os.environ.get("TEST_DATABASE_URL")
+    if pg:  # a database of its own beside the suite's, created and dropped by the benchmark
+        command += ["--database-url", f"{pg}_workflow_bench_{os.getpid()}"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (figures,) = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert figures["candidates"] == 5 and figures["credentials"] == 5  # the tenth fails
+    assert figures["database"] == ("postgresql+psycopg" if pg else "sqlite")
+    for key in ("import_s", "results_s", "issue_s", "credentials_per_s", "peak_rss_mb"):
+        assert figures[key] > 0, key
