@@ -110,7 +110,7 @@ def _filtered(principal: Principal, filters: AuditFilters) -> Select[Any]:
         query = query.where(AuditEvent.subject == filters.subject)
     if filters.since:
         query = query.where(AuditEvent.created_at >= datetime.combine(filters.since, time(), UTC))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # (the last day of the calendar: no end)
         end = datetime.combine(filters.until + timedelta(days=1), time(), UTC)
         query = query.where(AuditEvent.created_at < end)
     return query

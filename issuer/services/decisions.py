@@ -134,8 +134,11 @@ def check_totp(deps: Deps, principal: Principal, code: Any) -> None:
             "too many wrong codes in a row: try again in a quarter of an hour",
             code="totp_locked",
         )
+    given = code.strip() if isinstance(code, str) else ""
+    if not (len(given) == 6 and given.isascii() and given.isdigit()):
+        # Not a code at all (empty, a typo's length): refused, but not counted as a guess.
+        raise PermissionDenied("a TOTP code is six digits", code="invalid_totp")
     secret = open_totp_secret(deps.cipher, member.id, member.totp_secret)
-    given = code if isinstance(code, str) else ""
     step = totp_step(secret, given, now, member.totp_last_step)
     if step is None:
         count_failure(deps, member, now)

@@ -40,6 +40,16 @@ def get_session(
     return found
 
 
+def session_access(
+    deps: Deps, principal: Principal, session_id: str, action: Action
+) -> ExamSession:
+    """The session, if the caller may ``action`` on it: NotFound for another body's session
+    first, then PermissionDenied for a role that may not."""
+    session = get_session(deps, principal, session_id)
+    principal.require(action)
+    return session
+
+
 def get_enrollment(deps: Deps, principal: Principal, enrollment_id: str) -> Enrollment:
     """The caller's organization's enrollment; NotFound for any other."""
     found = deps.session.scalar(

@@ -20,6 +20,11 @@ ROUTES = [
     ("POST", "/staff/sessions/{session}/decision/approve", "manager", 404),
     ("POST", "/staff/sessions/{session}/decision/sign", "signatory", 404),
     ("POST", "/staff/sessions/{session}/credentials/{credential}/revoke", "manager", 404),
+    # Roles that may not act get 404 too: the session is looked up before the role is judged.
+    ("POST", "/staff/sessions/{session}/decision/propose", "evaluator", 404),
+    ("POST", "/staff/sessions/{session}/decision/approve", "auditor", 404),
+    ("POST", "/staff/sessions/{session}/decision/sign", "manager", 404),
+    ("POST", "/staff/sessions/{session}/credentials/{credential}/revoke", "evaluator", 404),
     ("GET", "/staff/jobs/{job}.json", "auditor", 404),
     ("GET", "/staff/statistics", "manager", 200),
     ("GET", "/staff/statistics.csv", "auditor", 200),
