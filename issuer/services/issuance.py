@@ -114,13 +114,15 @@ def issue_credential(
     idempotency_key: str | None = None,
     keys: SigningKeys | None = None,
     deferred_audit: list[dict[str, Any]] | None = None,
+    enrollment_id: str | None = None,
 ) -> Issued:
     """Issue one credential. ``request`` comes from parse_issue_request (the API), the CSV
     import or code; a retry under the same ``idempotency_key`` with an equal request replays
     the stored credential, with another request it is a Conflict. ``keys``: the organization's
     signing keys when the caller has opened them already (bulk issuing). ``deferred_audit``:
     a list that receives the audit event instead of the log, for a caller that writes its
-    events together with core.audit.log.append_many before its commit."""
+    events together with core.audit.log.append_many before its commit. ``enrollment_id``: the
+    file a session's signature issues this credential for."""
     fingerprint = None
     if idempotency_key is not None:
         check_idempotency_key(idempotency_key)
@@ -197,6 +199,7 @@ def issue_credential(
         organization_id=org.id,
         program_id=program.id if program else None,
         program_version_id=version.id if version else None,
+        enrollment_id=enrollment_id,
         recipient_email=recipient.email.strip().lower(),
         recipient_name=recipient.name,
         achievement_name=achievement["name"],

@@ -6,12 +6,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from core.accounts.principal import Action, Principal, system_principal
 from core.audit.log import append_many, record
 from core.credentials.issue_request import IssueRequest, Result
-from core.db.models import Candidate, Credential, Enrollment, ExamSession, Organization
+from core.db.models import Candidate, Enrollment, ExamSession, Organization
 from core.deps import Deps
 from core.errors import Conflict, PermissionDenied
 from core.keys.directory import org_did
@@ -154,11 +154,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
                 idempotency_key=internal_key("enrollment", enrollment.id),
                 keys=keys,
                 deferred_audit=item_events,
-            )
-            deps.session.execute(
-                update(Credential)
-                .where(Credential.id == issued.credential.id)
-                .values(enrollment_id=enrollment.id)
+                enrollment_id=enrollment.id,
             )
             enrollment.credential_id = issued.credential.id
             enrollment.state = "issued"
