@@ -24,7 +24,16 @@ _SCORE_PREFIX = "score-"
 
 
 def _marking(source: Any) -> int:
-    return 2 if source.get("marking") == "2" else 1
+    """The marking asked for: 1 when absent, 2 for a second marking; anything else is a 400
+    (a typo must never land scores in the first marking)."""
+    raw = source.get("marking") or "1"
+    if raw not in ("1", "2"):
+        raise InputError(
+            "marking is 1 or 2",
+            code="invalid_request",
+            problems=[{"path": "marking", "message": "1 or 2"}],
+        )
+    return int(raw)
 
 
 def _render(principal: Principal, session_id: str, code: str, **extra: Any) -> Any:

@@ -282,6 +282,11 @@ def test_grades_by_sheet_all_or_nothing(client, staff, runtime) -> None:
     assert 'value="15.5"' in text(client.get(url))
     results = text(client.get(f"/staff/sessions/{session_id}"))
     assert "15.5" in results and "absent" in results
+    for typo in ("0", "3", "abc"):  # never read as the first marking
+        assert client.get(f"{url}?marking={typo}").status_code == 400
+        refused = submit(client, url, {f"score-{ada}": "3", "marking": typo})
+        assert refused.status_code == 400
+    assert 'value="15.5"' in text(client.get(url))
 
 
 def test_grades_from_a_csv_file(client, staff, runtime) -> None:
