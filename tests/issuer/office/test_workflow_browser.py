@@ -5,12 +5,10 @@ manager sees the results."""
 from __future__ import annotations
 
 import copy
-import shutil
-from collections.abc import Iterator
 
 import pytest
 from office_support import PASSWORD, Member
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import select
 from workflow_support import CSV, PROGRAM
 
@@ -18,18 +16,6 @@ from core.db.models import Organization
 from issuer.services.programs import create_program
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
 
 
 def _sign_in(page: Page, server: str, member: Member) -> None:
