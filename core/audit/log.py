@@ -57,6 +57,19 @@ def append(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add an event; the head row is locked so that concurrent writers never fork the chain."""
+    event = {"actor": actor, "action": action, "subject": subject}
+    return append_many(
+        session, [{**event, "organization": organization, "now": now, "data": data}]
+    )[0]
+
+
+def append_many(session: Session, events: Sequence[dict[str, Any]]) -> list[AuditEvent]:
+    """Add several events (each with the keyword arguments of ``append``) under one lock of
+    the head. A bulk job's chunk appends its events at its end with this: the head's row lock
+    is then held for the chunk's last milliseconds instead of its whole run, so chunks that
+    run in parallel (PostgreSQL) no longer wait for each other's commits."""
+    if not events:
+        return []
     # Core statements on the connection rather than the ORM: this runs for every credential
     # of a bulk issue, and the ORM's per-statement overhead would double its cost.
     conn = session.connection()
@@ -66,51 +79,7 @@ def append(
         seq, prev_hash = 0, GENESIS
     else:
         seq, prev_hash = head.seq, head.hash
-    event = AuditEvent(
-        seq=seq + 1,
-        actor=actor,
-        action=action,
-        subject=subject,
-        organization_slug=organization,
-        data=data or {},
-        created_at=now,
-        prev_hash=prev_hash,
-        hash="",
-    )
-    event.hash = _event_hash(prev_hash, event.seq, _fields(event))
-    conn.execute(
-        _INSERT_EVENT,
-        {
-            "seq": event.seq,
-            "actor": actor,
-            "action": action,
-            "subject": subject,
-            "organization_slug": organization,
-            "data": event.data,
-            "created_at": now,
-            "prev_hash": prev_hash,
-            "hash": event.hash,
-        },
-    )
-    conn.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.hash})
-    return event
-
-
-def append_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
-    """Add several events (each with the keyword arguments of ``append``) under one lock of
-    the head. A bulk job's chunk appends its events at its end with this: the head's row lock
-    is then held for the chunk's last milliseconds instead of its whole run, so chunks that
-    run in parallel (PostgreSQL) no longer wait for each other's commits."""
-    if not events:
-        return
-    conn = session.connection()
-    head = conn.execute(_READ_HEAD).first()
-    if head is None:
-        conn.execute(insert(_heads).values(id=1, seq=0, hash=GENESIS))
-        seq, prev_hash = 0, GENESIS
-    else:
-        seq, prev_hash = head.seq, head.hash
-    rows = []
+    written = []
     for item in events:
         seq += 1
         event = AuditEvent(
@@ -121,24 +90,29 @@ def append_many(session: Session, events: Sequence[dict[str, Any]]) -> None:
             organization_slug=item["organization"],
             data=item.get("data") or {},
             created_at=item["now"],
+            prev_hash=prev_hash,
         )
-        digest = _event_hash(prev_hash, seq, _fields(event))
-        rows.append(
+        event.hash = prev_hash = _event_hash(prev_hash, seq, _fields(event))
+        written.append(event)
+    conn.execute(
+        _INSERT_EVENT,
+        [
             {
-                "seq": seq,
-                "actor": event.actor,
-                "action": event.action,
-                "subject": event.subject,
-                "organization_slug": event.organization_slug,
-                "data": event.data,
-                "created_at": event.created_at,
-                "prev_hash": prev_hash,
-                "hash": digest,
+                "seq": e.seq,
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "organization_slug": e.organization_slug,
+                "data": e.data,
+                "created_at": e.created_at,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
             }
-        )
-        prev_hash = digest
-    conn.execute(_INSERT_EVENT, rows)
+            for e in written
+        ],
+    )
     conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev_hash})
+    return written
 
 
 def verify_chain(session: Session, anchors: dict[int, str] | None = None) -> tuple[bool, int, str]:
