@@ -11,14 +11,13 @@ from typing import Any
 from sqlalchemy import select
 
 from core.accounts.principal import Principal
-from core.audit.log import append as audit
 from core.db.models import Candidate, Enrollment, ExamSession, Grade
 from core.deps import Deps
 from core.errors import InputError, NotFound
 from core.workflow.grading import ABSENT, Assessment, Score, parse_score
 from issuer.services.enrollment_pages import decode_csv
 from issuer.services.paging import Page, page_of
-from issuer.services.results import MARKINGS, check_may_grade, session_scheme
+from issuer.services.results import MARKINGS, check_may_grade, session_scheme, write_scores
 from issuer.services.sessions import get_session, reopen_for_change
 
 #: Candidates per page of a grading sheet.
@@ -135,26 +134,7 @@ def _write(
     if not changed:
         return 0
     reopen_for_change(deps, principal, session, f"grades of {code}")
-    now = deps.clock.now()
-    for enrollment_id, score in changed.items():
-        grade = existing.get(enrollment_id) or Grade(
-            enrollment_id=enrollment_id, assessment_code=code, marking=marking
-        )
-        grade.absent = score == ABSENT
-        grade.score = None if score == ABSENT else score
-        grade.entered_by = principal.actor
-        grade.entered_at = now
-        deps.session.add(grade)
-        audit(
-            deps.session,
-            actor=principal.actor,
-            action="enrollment.grades",
-            subject=enrollment_id,
-            organization=principal.organization_slug,
-            now=now,
-            data={"marking": marking, "scores": {code: ABSENT if score == ABSENT else str(score)}},
-        )
-    deps.session.flush()
+    write_scores(deps, principal, marking, {e: {code: score} for e, score in changed.items()})
     return len(changed)
 
 

@@ -83,11 +83,22 @@ def record_grades(
     if problems:
         raise InputError("some scores cannot be recorded", code="invalid_grades", problems=problems)
     reopen_for_change(deps, principal, session, f"grades of {enrollment.id}")
+    write_scores(deps, principal, marking, {enrollment.id: scores})
+    return compute_results(deps, session, only=enrollment.id)[0].to_json()
+
+
+def write_scores(
+    deps: Deps, principal: Principal, marking: int, scores: dict[str, dict[str, Score]]
+) -> None:
+    """Store checked scores of one marking (``{enrollment id: {assessment code: score}}``):
+    each grade is created or replaced, entering marking 1 settles a second marking's gap on
+    the same assessment, and each enrollment's change is one audit event."""
     now = deps.clock.now()
+    ids, codes = list(scores), sorted({code for by_code in scores.values() for code in by_code})
     existing = {
-        g.assessment_code: g
+        (g.enrollment_id, g.assessment_code): g
         for g in deps.session.scalars(
-            select(Grade).where(Grade.enrollment_id == enrollment.id, Grade.marking == marking)
+            select(Grade).where(Grade.enrollment_id.in_(ids), Grade.marking == marking)
         )
     }
     if marking == 1:
@@ -95,32 +106,32 @@ def record_grades(
         deps.session.execute(
             update(Grade)
             .where(
-                Grade.enrollment_id == enrollment.id,
+                Grade.enrollment_id.in_(ids),
                 Grade.marking == 2,
-                Grade.assessment_code.in_(list(scores)),
+                Grade.assessment_code.in_(codes),
             )
             .values(settled=True)
         )
-    for code, score in scores.items():
-        grade = existing.get(code) or Grade(
-            enrollment_id=enrollment.id, assessment_code=code, marking=marking
+    for enrollment_id, by_code in scores.items():
+        for code, score in by_code.items():
+            grade = existing.get((enrollment_id, code)) or Grade(
+                enrollment_id=enrollment_id, assessment_code=code, marking=marking
+            )
+            grade.settled = False
+            grade.absent = score == ABSENT
+            grade.score = None if score == ABSENT else score
+            grade.entered_by = principal.actor
+            grade.entered_at = now
+            deps.session.add(grade)
+        record(
+            deps,
+            principal,
+            "enrollment.grades",
+            enrollment_id,
+            {"marking": marking, "scores": {c: _score_text(s) for c, s in by_code.items()}},
+            now=now,
         )
-        grade.settled = False
-        grade.absent = score == ABSENT
-        grade.score = None if score == ABSENT else score
-        grade.entered_by = principal.actor
-        grade.entered_at = now
-        deps.session.add(grade)
     deps.session.flush()
-    record(
-        deps,
-        principal,
-        "enrollment.grades",
-        enrollment.id,
-        {"marking": marking, "scores": {c: _score_text(s) for c, s in scores.items()}},
-        now=now,
-    )
-    return compute_results(deps, session, only=enrollment.id)[0].to_json()
 
 
 @dataclass(frozen=True)
