@@ -3,8 +3,6 @@ database, so that an import either creates every row or none and names each bad 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -12,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from core.errors import InputError
+from core.workflow.csvfile import csv_records
 from core.workflow.text import has_invisible, tidy
 
 #: The CPF's `modaliteAcces` codes (flux d'accrochage 1.1.2), the access route of an enrollment.
@@ -167,52 +166,25 @@ def csv_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
     """The data rows of a candidates CSV (``,`` or ``;``), numbered as lines of the file
     (the header is line 1); InputError for a header without the required columns, a header
     naming a column twice, or a line the CSV reader cannot read."""
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    read = [0]  # physical lines handed to the reader: where an unreadable one is
-
-    def lines() -> Iterator[str]:
-        for line in io.StringIO(text.lstrip("\ufeff")):
-            read[0] += 1
-            yield line
-
-    reader = csv.DictReader(lines(), delimiter=delimiter)
-    try:
-        header = [(h or "").strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        unknown = [h for h in header if h not in COLUMNS]
-        twice = sorted({h for h in header if header.count(h) > 1})
-        if missing or unknown or twice:
-            raise InputError(
-                "the CSV header does not match",
-                code="invalid_candidates",
-                problems=[{"line": 1, "path": c, "message": "required column"} for c in missing]
-                + [{"line": 1, "path": h[:100], "message": "unknown column"} for h in unknown]
-                + [{"line": 1, "path": h, "message": "named twice"} for h in twice],
-            )
-        reader.fieldnames = header
-        for record in reader:
-            if None in record:
-                yield reader.line_num, {"__extra__": "more cells than the header has columns"}
-                continue
-            yield reader.line_num, {k: v or "" for k, v in record.items() if k}
-    except csv.Error as error:
-        # A quote or line break the reader cannot place, or a cell past its size limit.
-        line = max(read[0], 1)
+    records = csv_records(text)
+    first = next(records, None)
+    header = [h.strip().lower() for h in first[1]] if first else []
+    missing = [c for c in REQUIRED if c not in header]
+    unknown = [h for h in header if h not in COLUMNS]
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if missing or unknown or twice:
         raise InputError(
-            f"line {line} is not readable CSV",
-            code="malformed_csv",
-            problems=[{"line": line, "path": "", "message": _csv_reason(error)}],
-        ) from None
-
-
-def _csv_reason(error: csv.Error) -> str:
-    text = str(error)
-    if "field larger" in text:
-        return "a cell is too long"
-    if "new-line" in text or "newline" in text:
-        return "a line break inside a cell that is not quoted"
-    return "unreadable CSV"
+            "the CSV header does not match",
+            code="invalid_candidates",
+            problems=[{"line": 1, "path": c, "message": "required column"} for c in missing]
+            + [{"line": 1, "path": h[:100], "message": "unknown column"} for h in unknown]
+            + [{"line": 1, "path": h, "message": "named twice"} for h in twice],
+        )
+    for line, cells in records:
+        if len(cells) > len(header):
+            yield line, {"__extra__": "more cells than the header has columns"}
+            continue
+        yield line, {h: cells[i] if i < len(cells) else "" for i, h in enumerate(header)}
 
 
 def json_rows(items: Any) -> Iterator[tuple[int, dict[str, str]]]:

@@ -3,8 +3,6 @@ of a session, or a CSV file of ``email,score``; every value is checked before an
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +12,7 @@ from core.accounts.principal import Principal
 from core.db.models import Candidate, Enrollment, ExamSession, Grade
 from core.deps import Deps
 from core.errors import InputError, NotFound
+from core.workflow.csvfile import csv_records
 from core.workflow.grading import ABSENT, Assessment, Score, parse_score
 from issuer.services.enrollment_pages import decode_csv
 from issuer.services.paging import Page, page_of
@@ -187,10 +186,9 @@ def import_grades_file(
     none: InputError with ``line`` and column of every bad line."""
     session, assessment = _grading(deps, principal, session_id, code, lock=True)
     _marking(marking)
-    text = decode_csv(data).lstrip("\ufeff")
-    delimiter = ";" if text[:4096].count(";") > text[:4096].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = [cell.strip().lower() for cell in next(reader, [])]
+    records = csv_records(decode_csv(data))
+    first = next(records, None)
+    header = [cell.strip().lower() for cell in first[1]] if first else []
     if header != ["email", "score"]:
         raise InputError(
             "the CSV header must be email,score",
@@ -201,8 +199,7 @@ def import_grades_file(
     scores: dict[str, Score] = {}
     seen: dict[str, int] = {}
     problems: list[dict[str, Any]] = []
-    for cells in reader:
-        line = reader.line_num
+    for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if len(seen) >= MAX_GRADE_ROWS:

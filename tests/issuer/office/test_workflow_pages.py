@@ -320,6 +320,8 @@ def test_grades_from_a_csv_file(client, staff, runtime) -> None:
     assert ("5", "email", "le même candidat qu'à la ligne 2") in rows
     assert 'value="12"' not in text(client.get(url))
     assert upload("score,email\n").status_code == 400
+    for unreadable in ("email,score\nada@example.org,1\r2\n", "email,score\na," + "9" * 140_000):
+        assert upload(unreadable).status_code == 400  # the CSV reader's own refusals: no 500
     done = upload("email;score\nADA@example.org;12,5\ngrace@example.org;absent\n")
     assert done.status_code == 302
     sheet = text(client.get(url))
