@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+SYSLIBS := $(VENV)/.system-libraries
 NPM_STAMP := tests/interop/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/sceau_test
@@ -11,7 +12,15 @@ PORT ?= 8000
 
 .PHONY: run test test-sqlite test-postgres install lint bench clean messages
 
-$(STAMP): pyproject.toml
+# WeasyPrint renders with Pango and subsets fonts with HarfBuzz's subsetter (in C: ten times
+# faster than fontTools); install them from Debian's packages (as root, like CI) when missing.
+$(SYSLIBS):
+	ldconfig -p | grep -q libpangoft2-1.0.so.0 && ldconfig -p | grep -q libharfbuzz-subset.so.0 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; }
+	mkdir -p $(VENV) && touch $@
+
+$(STAMP): pyproject.toml $(SYSLIBS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -47,6 +47,22 @@ class Settings:
     clock_skew_seconds: int = 300
     sign_in_rate_limit: str = "10/minute"
     staff_idle_minutes: int = 480
+    #: Where mails go: smtp://host:port or smtps://user:password@host:port; None = the outbox.
+    smtp_url: str | None = field(default=None, repr=False)
+    mail_from: str = "Sceau <no-reply@localhost>"
+    #: An RFC 3161 time-stamping service: seals become PAdES B-T instead of B-B.
+    tsa_url: str | None = None
+    archive_retention_years: int = 10
+
+    @property
+    def archive_dir(self) -> Path:
+        """The folder of the archive store (core.documents.archive)."""
+        return self.instance_dir / "archive"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where mails are written as .eml files when no SMTP server is configured."""
+        return self.instance_dir / "outbox"
 
     @property
     def host_for_did(self) -> str:
@@ -204,4 +220,37 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             env.get("SCEAU_SIGN_IN_RATE_LIMIT", "").strip() or "10/minute"
         ),
         staff_idle_minutes=_int(env, "SCEAU_STAFF_IDLE_MINUTES", 480),
+        smtp_url=_smtp_url(env.get("SCEAU_SMTP_URL", "").strip()),
+        mail_from=env.get("SCEAU_MAIL_FROM", "").strip() or _default_sender(env),
+        tsa_url=_tsa_url(env.get("SCEAU_TSA_URL", "").strip()),
+        archive_retention_years=_int(env, "SCEAU_ARCHIVE_RETENTION_YEARS", 10),
     )
+
+
+def _smtp_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        # Never echo the value: it may carry a password.
+        raise ConfigurationError(
+            "SCEAU_SMTP_URL must be smtp://host:port or smtps://user:password@host:port"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as error:
+        raise ConfigurationError("SCEAU_SMTP_URL has a port that is not a number") from error
+    return raw
+
+
+def _default_sender(env: Mapping[str, str]) -> str:
+    host = urlsplit(env.get("SCEAU_BASE_URL", "") or "http://localhost").hostname or "localhost"
+    return f"Sceau <no-reply@{host}>"
+
+
+def _tsa_url(raw: str) -> str | None:
+    if not raw:
+        return None
+    if urlsplit(raw).scheme not in ("http", "https"):
+        raise ConfigurationError("SCEAU_TSA_URL must be an http:// or https:// URL")
+    return raw

@@ -3,6 +3,12 @@
 from core.db.models.accounts import StaffMember, StaffToken
 from core.db.models.audit import AuditEvent, AuditHead
 from core.db.models.credential import Credential
+from core.db.models.document import (
+    CertificateTemplate,
+    Delivery,
+    Document,
+    SealCertificate,
+)
 from core.db.models.job import Job, JobChunk
 from core.db.models.keys import SigningKey
 from core.db.models.organization import ApiKey, Organization
@@ -15,7 +21,10 @@ __all__ = [
     "AuditEvent",
     "AuditHead",
     "Candidate",
+    "CertificateTemplate",
     "Credential",
+    "Delivery",
+    "Document",
     "Enrollment",
     "ExamSession",
     "Grade",
@@ -24,6 +33,7 @@ __all__ = [
     "Organization",
     "Program",
     "ProgramVersion",
+    "SealCertificate",
     "SigningKey",
     "StaffMember",
     "StaffToken",

@@ -24,6 +24,16 @@ class Organization(Base):
     # A random token changed by every rotation or compromise of the keys: caches of decrypted
     # private keys are keyed by it, so no process keeps signing with a key that was replaced.
     key_version: Mapped[str] = mapped_column(String(32), default="")
+    # The mentions a certificate must carry: legal identifiers and who signs for the body.
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    # Numéro de déclaration d'activité (training bodies) or another registration number.
+    nda: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    signatory_name: Mapped[str | None] = mapped_column(String(200))
+    signatory_role: Mapped[str | None] = mapped_column(String(200))
+    # The language of certificates and mails when a program does not say ("fr" or "en").
+    language: Mapped[str] = mapped_column(String(5), default="fr")
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="organization")
 

@@ -27,6 +27,9 @@ class Program(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The number of the current ProgramVersion (name, definition and validity above are its).
     current_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Document options, not part of what is awarded (so no new version):
+    # {"language": "fr"|"en", "showResults": bool}.
+    document_options: Mapped[dict[str, Any] | None] = mapped_column(JSONText())
 
 
 class ProgramVersion(Base):
