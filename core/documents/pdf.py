@@ -7,6 +7,7 @@ QR code, images): a template cannot make the server fetch a URL or read a file.
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,9 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from core.errors import InputError
+
+# WeasyPrint reports each rendering step at INFO: thousands of lines for a session's batch.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 FONTS_DIR = Path(__file__).parent / "fonts"
 #: Font files by asset name, e.g. ``sceau:fonts/DejaVuSans.ttf``.
