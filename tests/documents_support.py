@@ -35,17 +35,22 @@ class SealCheck:
     signer_subject: str
     subfilter: str
     timestamped: bool
+    timestamp_trusted: bool
 
 
-def check_seal(pdf: bytes, trust_root: asn1_x509.Certificate) -> SealCheck:
+def check_seal(
+    pdf: bytes, trust_root: asn1_x509.Certificate, *more_roots: asn1_x509.Certificate
+) -> SealCheck:
     """Validate the one signature of ``pdf`` as a PDF reader does, trusting ``trust_root``."""
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     signatures = reader.embedded_signatures
     assert len(signatures) == 1, f"{len(signatures)} signatures"
     signature = signatures[0]
     status = validate_pdf_signature(
-        signature, ValidationContext(trust_roots=[trust_root], allow_fetching=False)
+        signature,
+        ValidationContext(trust_roots=[trust_root, *more_roots], allow_fetching=False),
     )
+    stamp = status.timestamp_validity
     return SealCheck(
         intact=status.intact,
         valid=status.valid,
@@ -54,7 +59,8 @@ def check_seal(pdf: bytes, trust_root: asn1_x509.Certificate) -> SealCheck:
         modified=status.modification_level.name if status.modification_level else "",
         signer_subject=status.signing_cert.subject.human_friendly,
         subfilter=str(signature.sig_object["/SubFilter"]),
-        timestamped=status.timestamp_validity is not None,
+        timestamped=stamp is not None,
+        timestamp_trusted=stamp is not None and stamp.trusted,
     )
 
 
