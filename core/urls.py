@@ -14,6 +14,8 @@ from __future__ import annotations
 CREDENTIAL_ROUTE = "/c/<uuid:credential_id>"
 CREDENTIAL_JSON_ROUTE = "/c/<uuid:credential_id>.json"
 CREDENTIAL_JWT_ROUTE = "/c/<uuid:credential_id>.jwt"
+#: The sealed certificate PDF (PDF/A-3b with the credential attached).
+CREDENTIAL_PDF_ROUTE = "/c/<uuid:credential_id>.pdf"
 #: The path under which every managed credential lives (the VC API refuses ids there).
 CREDENTIALS_PATH = "/c"
 #: An organization's OB Profile and DID document (issuer blueprint, public views).
@@ -38,6 +40,11 @@ def credential_json_url(base_url: str, credential_id: str) -> str:
 def credential_jwt_url(base_url: str, credential_id: str) -> str:
     """The VC-JWT of a credential, whatever the Accept header."""
     return f"{credential_url(base_url, credential_id)}.jwt"
+
+
+def credential_pdf_url(base_url: str, credential_id: str) -> str:
+    """The sealed certificate PDF of a credential."""
+    return f"{credential_url(base_url, credential_id)}.pdf"
 
 
 def issuer_profile_url(base_url: str, slug: str) -> str:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from core import urls
+from core.credentials.serving import credential_json_text
 from core.db.models import Credential
+from core.documents.archive import archive_store, read_document
+from core.documents.certificate import certificate_pdf
 from core.verifying import verify_stored
 from core.web.database import deps, read_only
 from core.web.headers import public_resource
@@ -16,6 +18,7 @@ from core.web.headers import public_resource
 bp = Blueprint("wallet", __name__, template_folder="templates")
 
 CACHE_SECONDS = 60
+DOCUMENT_CACHE_SECONDS = 86400
 
 
 def _credential(credential_id: str) -> Credential:
@@ -26,7 +29,7 @@ def _credential(credential_id: str) -> Credential:
 
 
 def _as_json(row: Credential) -> Response:
-    body = json.dumps(row.document, ensure_ascii=False, indent=2)
+    body = credential_json_text(row.document)
     return public_resource(Response(body, content_type="application/vc+ld+json"), CACHE_SECONDS)
 
 
@@ -46,6 +49,22 @@ def credential_json(credential_id: Any) -> Response:
 @read_only
 def credential_jwt(credential_id: Any) -> Response:
     return _as_jwt(_credential(str(credential_id)))
+
+
+@bp.get(urls.CREDENTIAL_PDF_ROUTE)
+def credential_pdf(credential_id: Any) -> Response:
+    """The sealed certificate, made and archived on the first request if the queue has not yet."""
+    d = deps()
+    row = _credential(str(credential_id))
+    store = archive_store(d.settings)
+    document = certificate_pdf(d, store, row)
+    response = Response(read_document(store, document), content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    response.set_etag(document.sha256)
+    # The archived file never changes: caches may keep it for good.
+    public_resource(response, DOCUMENT_CACHE_SECONDS)
+    response.headers["Cache-Control"] += ", immutable"
+    return response.make_conditional(request)
 
 
 @bp.get(urls.CREDENTIAL_ROUTE)

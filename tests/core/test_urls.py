@@ -19,6 +19,7 @@ def test_the_builders_spell_the_documented_urls() -> None:
     assert urls.credential_url(BASE, ID) == f"{BASE}/c/{ID}"
     assert urls.credential_json_url(BASE, ID) == f"{BASE}/c/{ID}.json"
     assert urls.credential_jwt_url(BASE, ID) == f"{BASE}/c/{ID}.jwt"
+    assert urls.credential_pdf_url(BASE, ID) == f"{BASE}/c/{ID}.pdf"
     assert urls.issuer_profile_url(BASE, "acme") == f"{BASE}/issuers/acme"
     assert urls.did_document_url(BASE, "acme") == f"{BASE}/issuers/acme/did.json"
     assert urls.achievement_url(BASE, "acme", "WLD-1") == f"{BASE}/achievements/acme/WLD-1"
@@ -57,6 +58,7 @@ def test_each_route_pattern_is_registered_by_its_view(app) -> None:
         urls.CREDENTIAL_ROUTE: rules.get(urls.CREDENTIAL_ROUTE),
         urls.CREDENTIAL_JSON_ROUTE: rules.get(urls.CREDENTIAL_JSON_ROUTE),
         urls.CREDENTIAL_JWT_ROUTE: rules.get(urls.CREDENTIAL_JWT_ROUTE),
+        urls.CREDENTIAL_PDF_ROUTE: rules.get(urls.CREDENTIAL_PDF_ROUTE),
         urls.ISSUER_PROFILE_ROUTE: rules.get(urls.ISSUER_PROFILE_ROUTE),
         urls.DID_DOCUMENT_ROUTE: rules.get(urls.DID_DOCUMENT_ROUTE),
         urls.ACHIEVEMENT_ROUTE: rules.get(urls.ACHIEVEMENT_ROUTE),
@@ -65,6 +67,7 @@ def test_each_route_pattern_is_registered_by_its_view(app) -> None:
         urls.CREDENTIAL_ROUTE: "wallet.credential",
         urls.CREDENTIAL_JSON_ROUTE: "wallet.credential_json",
         urls.CREDENTIAL_JWT_ROUTE: "wallet.credential_jwt",
+        urls.CREDENTIAL_PDF_ROUTE: "wallet.credential_pdf",
         urls.ISSUER_PROFILE_ROUTE: "issuer_public.profile",
         urls.DID_DOCUMENT_ROUTE: "issuer_public.did_json",
         urls.ACHIEVEMENT_ROUTE: "issuer_public.achievement",
@@ -86,6 +89,7 @@ def test_every_builder_url_is_served(client, acme, issue, settings) -> None:
         "credential": urls.credential_url(base, credential_id),
         "credential_json": urls.credential_json_url(base, credential_id),
         "credential_jwt": urls.credential_jwt_url(base, credential_id),
+        "credential_pdf": urls.credential_pdf_url(base, credential_id),
         "issuer_profile": urls.issuer_profile_url(base, acme.slug),
         "did_document": urls.did_document_url(base, acme.slug),
         "achievement": urls.achievement_url(base, acme.slug, "WLD-1"),
