@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from core.audit.log import EXPORTED_FIELDS, exported_event_intact
 from core.credentials.untrusted import parse_untrusted_json
-from core.db.models import AuditEvent
+from core.db.models import AuditEvent, ExamSession
 from core.deps import Deps
 from core.documents.safe_zip import ZIP_ERRORS, OpenedZip
-from core.documents.session_archive import EVENTS
+from core.documents.session_archive import EVENTS, session_event_seqs
 from core.errors import SceauError
-from core.keys.directory import find_org, org_did
+from core.keys.directory import find_org
 
 if TYPE_CHECKING:
     from core.documents.archive_check import ArchiveReport
@@ -48,19 +48,17 @@ def _shape_problem(event: object) -> str | None:
 
 
 class _EventsCheck:
-    def __init__(self, deps: Deps, report: ArchiveReport, manifest: dict[str, Any]) -> None:
+    def __init__(
+        self, deps: Deps, report: ArchiveReport, manifest: dict[str, Any], local: bool
+    ) -> None:
         self.deps, self.report = deps, report
         self.slug = manifest["organization"]["slug"]
         self.previous: tuple[int, str] | None = None
         self.count = 0
-        org = find_org(deps.session, self.slug)
-        # The events can be held against the log only where they were written: this instance,
-        # with the body the archive names under the same DID.
-        self.local = (
-            org is not None
-            and org_did(deps.settings, org.slug) == (manifest["organization"]["did"])
-        )
+        # The events can be held against the log only where they were written.
+        self.local = local
         self.pending: dict[int, str] = {}
+        self.seen: set[int] = set()
 
     def line(self, number: int, raw: bytes) -> None:
         path = f"{EVENTS}:{number}"
@@ -89,6 +87,7 @@ class _EventsCheck:
             elif seq == before + 1 and event["prevHash"] != before_hash:
                 self.report.problem(where, "audit_chain_broken", "not linked to event before it")
         self.previous = (seq, event["hash"])
+        self.seen.add(seq)
         if self.local:
             self.pending[seq] = event["hash"]
             if len(self.pending) >= _BATCH:
@@ -111,21 +110,19 @@ class _EventsCheck:
                 )
         self.pending.clear()
 
-    def log_head(self, manifest: dict[str, Any]) -> None:
-        """The log's head at export time must still be in the log, unchanged."""
+    def log_head(self, manifest: dict[str, Any]) -> int | None:
+        """The log's head at export time must still be in the log, unchanged; its seq."""
         anchor = manifest["audit"].get("logHead")
-        if not self.local:
-            return
         if not (
             isinstance(anchor, list)
             and len(anchor) == 2
-            and isinstance(anchor[0], int)
+            and _is_count(anchor[0])
             and isinstance(anchor[1], str)
         ):
             self.report.problem("manifest.json", "manifest_invalid", "audit.logHead: [seq, hash]")
-            return
+            return None
         if anchor[0] == 0:
-            return
+            return 0
         stored = self.deps.session.scalar(
             select(AuditEvent.hash).where(AuditEvent.seq == anchor[0])
         )
@@ -135,6 +132,27 @@ class _EventsCheck:
                 "audit_log_differs",
                 f"the audit log no longer has event {anchor[0]} as it was at export time",
             )
+            return None
+        return int(anchor[0])
+
+    def missing(self, manifest: dict[str, Any], up_to: int) -> None:
+        """Every event of the session in this instance's log up to the export is archived:
+        an event removed from the archive leaves no broken link when its neighbours were
+        events of other subjects, but the log still lists it."""
+        db = self.deps.session
+        org = find_org(db, self.slug)
+        session = db.get(ExamSession, str(manifest["session"]["id"]))
+        if org is None or session is None or session.organization_id != org.id:
+            self.report.problem("manifest.json", "unknown_session", "no such session here")
+            return
+        for seq in session_event_seqs(db, org, session, up_to):
+            if seq not in self.seen:
+                message = "an event of the session in the audit log is not in the archive"
+                self.report.problem(f"{EVENTS}: event {seq}", "audit_event_missing", message)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 _LAYOUT = "not the archive's layout: a JSON array of one event a line"
@@ -159,10 +177,13 @@ def check_events(
     report: ArchiveReport,
     manifest: dict[str, Any],
     entry: dict[str, Any],
+    *,
+    local: bool,
 ) -> None:
     """Check ``audit/events.json`` line by line (the layout the export writes: ``[``, one
-    event a line, ``]``), its size and SHA-256 against ``entry`` of the manifest."""
-    check = _EventsCheck(deps, report, manifest)
+    event a line, ``]``), its size and SHA-256 against ``entry`` of the manifest; ``local``:
+    the archive's body is of this instance, whose audit log must hold the same events."""
+    check = _EventsCheck(deps, report, manifest, local)
     digest, size = hashlib.sha256(), 0
     state = "start"  # -> "open" after "[", "more" after an event followed by ",", "end"
     try:
@@ -187,6 +208,10 @@ def check_events(
         report.problem(EVENTS, "sha256_mismatch", "its size or SHA-256 is not the manifest's")
     if check.count != manifest["audit"]["events"]:
         report.problem(EVENTS, "events_count_mismatch", "not the number of events listed")
-    check.against_log()
-    check.log_head(manifest)
     report.events = check.count
+    if not local:
+        return
+    check.against_log()
+    up_to = check.log_head(manifest)
+    if up_to is not None:
+        check.missing(manifest, up_to)

@@ -216,10 +216,12 @@ def _structure_problems(
         end += info.compress_size
         limit = directory_start if after is None else infos[after].header_offset
         if end > limit:
-            problems.append(
-                ZipProblem(info.orig_filename, "overlapping_members", "members share data")
-            )
-            refused.update({here} if after is None else {here, after})
+            shared = [here] if after is None else [here, after]
+            for index in shared:
+                if index not in refused:
+                    name = infos[index].orig_filename
+                    problems.append(ZipProblem(name, "overlapping_members", "members share data"))
+            refused.update(shared)
     members = {infos[i].orig_filename: infos[i] for i in seen.values() if i not in refused}
     return members, problems
 

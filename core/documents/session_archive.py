@@ -16,16 +16,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.audit.log import exported_event, head
 from core.clock import isoformat_z
+from core.credentials.serving import credential_json_text
 from core.db.models import AuditEvent, Credential, Document, Enrollment, ExamSession, Organization
 from core.db.models.document import CERTIFICATE_PDF, JURY_MINUTES
 from core.deps import Deps
-from core.documents.archive import ArchiveCorrupted, ArchiveStore, credential_document
+from core.documents.archive import ArchiveCorrupted, ArchiveStore
 from core.documents.archive import read_document as read_archived
+from core.documents.certificate import certificate_pdf
+from core.errors import SceauError
 from core.keys.directory import org_did
 
 #: What the manifest's ``format`` says, and the version of the layout below.
@@ -42,11 +45,6 @@ _BATCH = 200
 
 #: The certificate PDF of a credential, as the archive includes it (None: there is none).
 CertificateSource = Callable[[Credential], Document | None]
-
-
-def credential_json_bytes(document: dict[str, Any]) -> bytes:
-    """The signed credential exactly as ``/c/<uuid>.json`` serves it."""
-    return json.dumps(document, ensure_ascii=False, indent=2).encode()
 
 
 def credential_paths(credential_id: str) -> dict[str, str]:
@@ -138,8 +136,8 @@ def session_credentials(db: Session, session: ExamSession) -> Iterator[Credentia
     yield from db.scalars(query)
 
 
-def session_events(db: Session, org: Organization, session: ExamSession) -> Iterator[AuditEvent]:
-    """The session's audit events, oldest first: those whose subject is the session, one of its
+def _session_event_filter(org: Organization, session: ExamSession) -> Any:
+    """The session's audit events: those of its body whose subject is the session, one of its
     files (enrollments), their credentials, or the documents of either."""
     documents = select(Document.id).where(
         or_(
@@ -147,19 +145,37 @@ def session_events(db: Session, org: Organization, session: ExamSession) -> Iter
             Document.credential_id.in_(_credential_ids(session)),
         )
     )
+    return and_(
+        AuditEvent.organization_slug == org.slug,
+        or_(
+            AuditEvent.subject == session.id,
+            AuditEvent.subject.in_(_enrollment_ids(session)),
+            AuditEvent.subject.in_(_credential_ids(session)),
+            AuditEvent.subject.in_(documents),
+        ),
+    )
+
+
+def session_events(db: Session, org: Organization, session: ExamSession) -> Iterator[AuditEvent]:
+    """The session's audit events, oldest first."""
     query = (
         select(AuditEvent)
-        .where(
-            AuditEvent.organization_slug == org.slug,
-            or_(
-                AuditEvent.subject == session.id,
-                AuditEvent.subject.in_(_enrollment_ids(session)),
-                AuditEvent.subject.in_(_credential_ids(session)),
-                AuditEvent.subject.in_(documents),
-            ),
-        )
+        .where(_session_event_filter(org, session))
         .order_by(AuditEvent.seq)
         .execution_options(yield_per=1000)
+    )
+    yield from db.scalars(query)
+
+
+def session_event_seqs(
+    db: Session, org: Organization, session: ExamSession, up_to: int
+) -> Iterator[int]:
+    """The sequence numbers of the session's audit events up to event ``up_to``."""
+    query = (
+        select(AuditEvent.seq)
+        .where(_session_event_filter(org, session), AuditEvent.seq <= up_to)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=5000)
     )
     yield from db.scalars(query)
 
@@ -261,13 +277,15 @@ class _Export:
         """Add a credential's JSON, VC-JWT and certificate PDF (unless ``withdrawn``: deleted
         after its retention period, which the manifest records apart)."""
         paths = credential_paths(row.id)
-        self.zip.add(paths["json"], credential_json_bytes(row.document), "application/vc+ld+json")
+        self.zip.add(
+            paths["json"], credential_json_text(row.document).encode(), "application/vc+ld+json"
+        )
         self.zip.add(paths["jwt"], row.jwt.encode(), "application/jwt")
         pdf_path = None
         if not withdrawn:
             try:
                 pdf = certificate(row)
-            except ArchiveCorrupted as error:
+            except SceauError as error:  # e.g. the time-stamping service did not answer
                 pdf = None
                 self.summary.unavailable.append(
                     {"path": paths["pdf"], "credential": row.id, "reason": error.message}
@@ -305,14 +323,14 @@ def write_session_archive(
 ) -> ArchiveSummary:
     """Write the session's archive as a ZIP to ``out`` (a seekable binary file, left open).
 
-    ``certificate`` gives a credential's certificate PDF; by default the one archived for it,
-    if any. Documents that cannot be read back intact are listed as ``unavailable`` in the
-    manifest instead of stopping the export.
+    ``certificate`` gives a credential's certificate PDF; by default its archived PDF, made
+    now if it has none yet. Documents that cannot be made or read back intact are listed as
+    ``unavailable`` in the manifest instead of stopping the export.
     """
     db = deps.session
     org = db.get_one(Organization, session.organization_id)
     now = deps.clock.now()
-    source = certificate or (lambda row: credential_document(db, row.id, CERTIFICATE_PDF))
+    source = certificate or (lambda row: certificate_pdf(deps, store, row))
     export = _Export(deps, store, out, now)
     deleted = list(
         db.scalars(
