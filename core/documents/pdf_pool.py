@@ -1,6 +1,10 @@
 """Reading many certificate PDFs in worker processes, each capped in memory and time: a hostile
 PDF (a bomb inside its object streams, input that keeps the parser busy) costs a worker, which
-is replaced, never the process that checks an archive. The workers also share the work."""
+is killed and replaced, never the process that checks an archive. The workers share the work.
+
+Each worker is a process of its own with its own pipe (not a multiprocessing.Pool, whose
+shared queue deadlocks when a worker dies while reading from it).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
-from multiprocessing.pool import AsyncResult, Pool
+from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
 from core.documents.pdf_reading import PdfFacts, PdfUnreadable, read_pdf
@@ -19,28 +23,50 @@ K = TypeVar("K")
 MEMORY_BYTES = 2 << 30
 #: Longest one PDF may take to read.
 TIMEOUT_SECONDS = 60.0
+_FAILED = "the PDF could not be read: its reader ran out of memory or stopped"
 
 
-def _cap_memory(limit: int) -> None:
-    """Pool initializer: what the worker allocates past ``limit`` fails with MemoryError."""
+def _serve(
+    conn: Connection, memory: int, trust_roots: tuple[bytes, ...], max_attachment_bytes: int
+) -> None:
+    """A worker: read each PDF sent, answer its facts or why it cannot be read."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # What the worker allocates past ``memory`` fails with MemoryError.
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    while True:
+        try:
+            pdf = conn.recv_bytes()
+        except (EOFError, OSError, MemoryError):
+            return  # the checker is gone, or the pipe is no longer in step: stop
+        try:
+            outcome: Any = read_pdf(
+                pdf, trust_roots=trust_roots, max_attachment_bytes=max_attachment_bytes
+            )
+        except PdfUnreadable as error:
+            outcome = error.message
+        except MemoryError:
+            outcome = "the PDF needs too much memory to read"
+        del pdf
+        conn.send(outcome)
 
 
-def _read(pdf: bytes, trust_roots: tuple[bytes, ...], max_attachment_bytes: int) -> Any:
-    """Run in a worker: the PDF's facts, or why it cannot be read (a message)."""
-    try:
-        return read_pdf(pdf, trust_roots=trust_roots, max_attachment_bytes=max_attachment_bytes)
-    except PdfUnreadable as error:
-        return error.message
-    except MemoryError:
-        return "the PDF needs too much memory to read"
+class _Worker:
+    def __init__(self, context: Any, args: tuple[Any, ...]) -> None:
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, *args), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
 
 
 class PdfPool:
-    """``read(items)`` yields ``(key, PdfFacts or a message)`` in the order of ``items``,
-    with at most two PDFs per worker in flight (the archive is read as it goes)."""
+    """``read(items)`` yields ``(key, PdfFacts or a message)`` in the order of ``items``, with
+    one PDF in flight per worker (the archive is read as it goes)."""
 
     def __init__(
         self,
@@ -51,27 +77,19 @@ class PdfPool:
         timeout: float = TIMEOUT_SECONDS,
         memory: int = MEMORY_BYTES,
     ) -> None:
-        self.trust_roots, self.max_attachment_bytes = trust_roots, max_attachment_bytes
         self.workers = workers or min(4, os.cpu_count() or 1)
-        self.timeout, self.memory = timeout, memory
-        self._pool: Pool | None = None
-
-    def _started(self) -> Pool:
-        if self._pool is None:
-            # spawn: a forked child would inherit the parent's threads' locks and connections.
-            context = multiprocessing.get_context("spawn")
-            self._pool = context.Pool(self.workers, _cap_memory, (self.memory,))
-        return self._pool
-
-    def _submit(self, pdf: bytes) -> AsyncResult[Any]:
-        args = (pdf, self.trust_roots, self.max_attachment_bytes)
-        return self._started().apply_async(_read, args)
+        self.timeout = timeout
+        self._args = (memory, trust_roots, max_attachment_bytes)
+        # spawn: a forked child would inherit the parent's threads' locks and connections.
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        for worker in [*self._idle, *self._busy]:
+            worker.kill()
+        self._idle.clear()
+        self._busy.clear()
 
     def __enter__(self) -> PdfPool:
         return self
@@ -80,25 +98,39 @@ class PdfPool:
         self.close()
 
     def read(self, items: Iterable[tuple[K, bytes]]) -> Iterator[tuple[K, PdfFacts | str]]:
-        flight: deque[tuple[K, bytes, AsyncResult[Any]]] = deque()
+        flight: deque[tuple[K, _Worker | str]] = deque()
         for key, pdf in items:
-            flight.append((key, pdf, self._submit(pdf)))
-            if len(flight) >= 2 * self.workers:
+            if len(flight) >= self.workers:
                 yield self._finish(flight)
+            flight.append((key, self._send(pdf)))
         while flight:
             yield self._finish(flight)
 
-    def _finish(self, flight: deque[tuple[K, bytes, AsyncResult[Any]]]) -> tuple[K, PdfFacts | str]:
-        key, _pdf, pending = flight.popleft()
+    def _send(self, pdf: bytes) -> _Worker | str:
+        worker = self._idle.pop() if self._idle else _Worker(self._context, self._args)
         try:
-            outcome = pending.get(self.timeout)
-        except multiprocessing.TimeoutError:
-            # The worker is stuck (or died: its task never answers). Replace the workers and
-            # give the others in flight to the new ones.
-            self.close()
-            for i, (other, pdf, _) in enumerate(list(flight)):
-                flight[i] = (other, pdf, self._submit(pdf))
-            return key, f"the PDF took more than {self.timeout:.0f} s to read"
+            worker.conn.send_bytes(pdf)
+        except OSError:  # the worker died reading it
+            worker.kill()
+            return _FAILED
+        self._busy.add(worker)
+        return worker
+
+    def _finish(self, flight: deque[tuple[K, _Worker | str]]) -> tuple[K, PdfFacts | str]:
+        key, worker = flight.popleft()
+        if isinstance(worker, str):
+            return key, worker
+        self._busy.discard(worker)
+        try:
+            if not worker.conn.poll(self.timeout):
+                worker.kill()
+                return key, f"the PDF took more than {self.timeout:.0f} s to read"
+            outcome = worker.conn.recv()
+        except (EOFError, OSError):  # the worker died (out of memory, a crash)
+            worker.kill()
+            return key, _FAILED
         if isinstance(outcome, PdfFacts | str):
+            self._idle.append(worker)
             return key, outcome
-        return key, "the PDF could not be read"
+        worker.kill()
+        return key, _FAILED

@@ -51,7 +51,9 @@ def _inflate(data: bytes, limit: int) -> bytes:
 def _stream_bytes(stream: Any, limit: int) -> bytes:
     """An embedded file's bytes, decompressed by us within ``limit`` (a small stream could
     inflate to gigabytes if the library decoded it)."""
-    filters = stream.get("/Filter")
+    if stream is None:
+        raise PdfUnreadable("an attachment has no embedded file")
+    filters = _get(stream, "/Filter")
     if isinstance(filters, list) and len(filters) == 1:
         filters = filters[0]
     if "/DecodeParms" in stream:
@@ -69,33 +71,38 @@ def _stream_bytes(stream: Any, limit: int) -> bytes:
     raise PdfUnreadable("an attached file uses an unsupported filter")
 
 
+def _get(node: Any, key: str) -> Any:
+    """``node[key]`` with indirect references followed, or None."""
+    value = node.get(key) if hasattr(node, "get") else None
+    return value.get_object() if value is not None else None
+
+
 def _name_tree(node: Any, found: list[tuple[str, Any]], depth: int = 0) -> None:
     if depth > _MAX_DEPTH:
         raise PdfUnreadable("the PDF's attachments are nested too deep")
-    names = node.get("/Names")
+    names = _get(node, "/Names")
     if names is not None:
         for i in range(0, len(names) - 1, 2):
-            found.append((str(names[i]), names[i + 1]))
+            found.append((str(names[i].get_object()), names[i + 1].get_object()))
             if len(found) > _MAX_NAMES:
                 raise PdfUnreadable("the PDF lists too many attachments")
-    for kid in node.get("/Kids") or []:
+    for kid in _get(node, "/Kids") or []:
         _name_tree(kid.get_object(), found, depth + 1)
 
 
 def _attachments(root: Any, wanted: tuple[str, ...], limit: int) -> dict[str, bytes]:
-    tree = (root.get("/Names") or {}).get("/EmbeddedFiles")
+    tree = _get(_get(root, "/Names"), "/EmbeddedFiles")
     found: list[tuple[str, Any]] = []
     if tree is not None:
-        _name_tree(tree.get_object(), found)
+        _name_tree(tree, found)
     out: dict[str, bytes] = {}
-    for key, value in found:
-        spec = value.get_object()
-        name = str(spec.get("/UF") or spec.get("/F") or key)
+    for key, spec in found:
+        name = str(_get(spec, "/UF") or _get(spec, "/F") or key)
         if name not in wanted:
             continue
         if name in out:
             raise PdfUnreadable(f"the PDF has two attachments named {name}")
-        out[name] = _stream_bytes(spec["/EF"]["/F"].get_object(), limit)
+        out[name] = _stream_bytes(_get(_get(spec, "/EF"), "/F"), limit)
     return out
 
 
