@@ -8,6 +8,7 @@ import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,22 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
 
+from core.clock import parse_instant
 from core.credentials.untrusted import parse_untrusted_json
-from core.db.models import SealCertificate
+from core.db.models import ExamSession, SealCertificate
 from core.deps import Deps
 from core.documents.archive_events import check_events
 from core.documents.archive_manifest import read_manifest
 from core.documents.pdf_pool import PdfPool
 from core.documents.pdf_reading import PdfFacts
 from core.documents.safe_zip import OpenedZip, ZipLimits, ZipProblem, open_zip, unsafe_name
-from core.documents.session_archive import DOCUMENTS_DIR, EVENTS, JURY_MINUTES_STEM, MANIFEST
+from core.documents.session_archive import (
+    DOCUMENTS_DIR,
+    EVENTS,
+    JURY_MINUTES_STEM,
+    MANIFEST,
+    session_credentials,
+)
 from core.errors import SceauError
 from core.keys.directory import find_org, org_did
 from core.verifying import verify_untrusted
@@ -271,6 +279,34 @@ class _Check:
             self.report.problem(path, "attachment_mismatch", message)
 
 
+def _session_credentials(deps: Deps, manifest: dict[str, Any], report: ArchiveReport) -> None:
+    """On the instance that wrote the archive: the manifest lists exactly the session's
+    credentials issued up to the export (a credential dropped whole, files and entry, or one
+    of another session slipped in, leaves every SHA-256 right)."""
+    org = find_org(deps.session, str(manifest["organization"]["slug"]))
+    session = deps.session.get(ExamSession, str(manifest["session"]["id"]))
+    try:
+        made = parse_instant(manifest.get("generatedAt"))
+    except (ValueError, OverflowError, OSError):
+        report.problem(MANIFEST, "manifest_invalid", "generatedAt is not a date-time")
+        return
+    if session is None or org is None or session.organization_id != org.id:
+        report.problem(MANIFEST, "unknown_session", "the body has no such session here")
+        return
+    issued = {
+        row.id
+        for row in session_credentials(deps.session, session)
+        if row.issued_at <= made + timedelta(seconds=1)  # generatedAt is to the second
+    }
+    listed = {entry["id"] for entry in manifest["credentials"]}
+    for missing in sorted(issued - listed):
+        message = "a credential of the session is not in the archive"
+        report.problem(f"credentials/{missing}.json", "credential_missing", message)
+    for foreign in sorted(listed - issued):
+        message = "not a credential of this session"
+        report.problem(f"credentials/{foreign}.json", "credential_foreign", message)
+
+
 def _is_local(deps: Deps, manifest: dict[str, Any]) -> bool:
     """Whether the archive's body is a body of this instance (under the same DID): then its
     audit log and seal certificates are here to hold the archive against."""
@@ -303,6 +339,8 @@ def check_session_archive(
         local = _is_local(deps, manifest)
         check = _Check(deps, opened, report, offline=offline, local=local)
         check.files(manifest)
+        if local:
+            _session_credentials(deps, manifest, report)
         pool = PdfPool(
             _trust_roots(deps),
             max_attachment_bytes=deps.settings.max_body_bytes,

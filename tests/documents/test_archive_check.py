@@ -231,3 +231,34 @@ def test_a_credential_of_another_body_is_not_this_archives(
     problems = _problems(_check(runtime, write_zip(tmp_path / "a.zip", relisted(files, name))))
     assert (name, "credential_id_mismatch") in problems
     assert (name, "issuer_mismatch") in problems
+
+
+def test_a_credential_dropped_whole_or_slipped_in_is_found(
+    archived, runtime, tmp_path, workflow, ada_request
+) -> None:
+    """Files and manifest entry both changed: every SHA-256 is right, the session is not."""
+    gone = archived.credential(1)
+    manifest = archived.manifest
+    manifest["credentials"] = [c for c in manifest["credentials"] if c["id"] != gone]
+    manifest["files"] = [f for f in manifest["files"] if gone not in f["path"]]
+    files = {k: v for k, v in archived.files.items() if gone not in k}
+    files["manifest.json"] = json.dumps(manifest).encode()
+    problems = _problems(_check(runtime, write_zip(tmp_path / "a.zip", files)))
+    assert problems == [(f"credentials/{gone}.json", "credential_missing")]
+    # A genuine credential of the same body, issued outside this session, slipped in.
+    issued = workflow.client.post(
+        "/api/v1/credentials", json=ada_request, headers=workflow.body.auth("api_key")
+    )
+    extra = issued.json["id"].rsplit("/", 1)[1]
+    manifest = archived.manifest
+    paths = {"json": f"credentials/{extra}.json", "jwt": f"credentials/{extra}.jwt", "pdf": None}
+    manifest["credentials"].append({"id": extra, "files": paths})
+    files = dict(archived.files)
+    for kind in ("json", "jwt"):
+        data = workflow.client.get(f"/c/{extra}.{kind}").data
+        files[paths[kind]] = data
+        entry = {"path": paths[kind], "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        manifest["files"].append(entry)
+    files["manifest.json"] = json.dumps(manifest).encode()
+    problems = _problems(_check(runtime, write_zip(tmp_path / "b.zip", files)))
+    assert problems == [(f"credentials/{extra}.json", "credential_foreign")]
