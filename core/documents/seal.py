@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import threading
+from datetime import timedelta
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
@@ -20,7 +22,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.db.models import Organization
 from core.deps import Deps
-from core.documents.seal_keys import OpenSeal, ensure_seal, open_seal
+from core.documents.seal_keys import OpenSeal, active_seal, ensure_seal, open_seal
 from core.errors import SceauError
 
 
@@ -31,18 +33,21 @@ class TimestampUnavailable(SceauError):
     code = "timestamp_unavailable"
     http_status = 503
 
+
 #: Room kept for the CMS signature: a P-256 or RSA-4096 signature with a chain of a few
 #: certificates and a timestamp token fits with margin. Reserving it skips pyHanko's dry run.
 SIGNATURE_BYTES = 16384
 FIELD_NAME = "Cachet"
 
-_signers: dict[int, signers.SimpleSigner] = {}
+# Keyed by the certificate itself, never by a row id alone (ids can be reused).
+_signers: dict[tuple[int, bytes], signers.SimpleSigner] = {}
 _lock = threading.Lock()
 
 
 def _signer(seal: OpenSeal) -> signers.SimpleSigner:
+    cache_key = (seal.row_id, seal.certificate.fingerprint(hashes.SHA256()))
     with _lock:
-        cached = _signers.get(seal.row_id)
+        cached = _signers.get(cache_key)
     if cached is not None:
         return cached
     certificate = asn1_x509.Certificate.load(seal.certificate.public_bytes(Encoding.DER))
@@ -53,17 +58,29 @@ def _signer(seal: OpenSeal) -> signers.SimpleSigner:
     signer = signers.SimpleSigner(
         signing_cert=certificate,
         signing_key=key,
-        cert_registry=SimpleCertificateStore.from_certs(chain),
+        cert_registry=SimpleCertificateStore.from_certs(chain),  # type: ignore[no-untyped-call]
     )
     with _lock:
-        _signers[seal.row_id] = signer
+        _signers[cache_key] = signer
     return signer
 
 
-def seal_pdf(deps: Deps, org: Organization, pdf: bytes, reason: str) -> bytes:
-    """``pdf`` sealed by ``org``'s active seal certificate (made on first use)."""
-    seal = open_seal(deps, ensure_seal(deps, org))
+def seal_pdf(
+    deps: Deps, org: Organization, pdf: bytes, reason: str, *, seal: OpenSeal | None = None
+) -> bytes:
+    """``pdf`` sealed by ``seal``, else by ``org``'s active seal certificate (made on first
+    use, which writes: a caller without a write transaction passes ``existing_seal``)."""
+    if seal is None:
+        seal = open_seal(deps, ensure_seal(deps, org))
     return sign_with(seal, pdf, reason=reason, location=org.name, tsa_url=deps.settings.tsa_url)
+
+
+def existing_seal(deps: Deps, org: Organization) -> OpenSeal | None:
+    """The body's usable seal if it has one (reads only), else None."""
+    row = active_seal(deps, org)
+    if row is None or row.not_after <= deps.clock.now() + timedelta(days=1):
+        return None
+    return open_seal(deps, row)
 
 
 def sign_with(
@@ -87,4 +104,4 @@ def sign_with(
         raise TimestampUnavailable(
             f"the time-stamping service did not answer with a token ({type(error).__name__})"
         ) from None
-    return out.getvalue()
+    return bytes(out.getvalue())
