@@ -6,8 +6,10 @@ signature is an incremental update, so the sealed file is still the PDF/A-3b it 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from asn1crypto import keys as asn1_keys
@@ -87,6 +89,19 @@ def sign_with(
     seal: OpenSeal, pdf: bytes, *, reason: str, location: str, tsa_url: str | None
 ) -> bytes:
     """Sign ``pdf`` as PAdES (B-T with a timestamp from ``tsa_url``, else B-B)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _sign(seal, pdf, reason=reason, location=location, tsa_url=tsa_url)
+    # pyHanko runs an event loop of its own, which cannot start inside a running one (an
+    # async server, a browser driver in tests): sign in a thread of its own then.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(
+            _sign, seal, pdf, reason=reason, location=location, tsa_url=tsa_url
+        ).result()
+
+
+def _sign(seal: OpenSeal, pdf: bytes, *, reason: str, location: str, tsa_url: str | None) -> bytes:
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=SigSeedSubFilter.PADES,
