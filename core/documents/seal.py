@@ -16,6 +16,7 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
@@ -101,6 +102,24 @@ def sign_with(
         ).result()
 
 
+def _list_each_attachment_once(writer: IncrementalPdfFileWriter) -> None:
+    # WeasyPrint lists each attached file twice in the catalog's /AF; the seal's revision
+    # writes the list once (the signature covers this update too).
+    if "/AF" not in writer.root:
+        return
+    listed = writer.root.raw_get("/AF")
+    if isinstance(listed, generic.IndirectObject):
+        listed = listed.get_object()  # type: ignore[no-untyped-call]
+    seen: list[generic.IndirectObject] = []
+    for i in range(len(listed)):
+        ref = listed.raw_get(i)
+        if ref not in seen:
+            seen.append(ref)
+    if len(seen) != len(listed):
+        writer.root["/AF"] = generic.ArrayObject(seen)
+        writer.update_root()  # type: ignore[no-untyped-call]
+
+
 def _sign(seal: OpenSeal, pdf: bytes, *, reason: str, location: str, tsa_url: str | None) -> bytes:
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -111,6 +130,7 @@ def _sign(seal: OpenSeal, pdf: bytes, *, reason: str, location: str, tsa_url: st
     )
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    _list_each_attachment_once(writer)
     pdf_signer = signers.PdfSigner(metadata, _signer(seal), timestamper=timestamper)
     try:
         out = pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
