@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 
 from core import urls
+from core.credentials.served import credential_json as served_json
 from core.db.models import Credential
+from core.db.models.document import BADGE_PNG, BADGE_SVG
+from core.documents.archive import archive_store, credential_document, read_document
+from core.documents.badges import badge_png, badge_svg
 from core.verifying import verify_stored
-from core.web.database import deps, read_only
-from core.web.headers import public_resource
+from core.web.database import deps, read_only, writing_deps
+from core.web.headers import public_image, public_resource
 
 bp = Blueprint("wallet", __name__, template_folder="templates")
 
 CACHE_SECONDS = 60
+#: An archived badge never changes: caches may keep it for a year.
+IMMUTABLE_SECONDS = 365 * 24 * 3600
 
 
 def _credential(credential_id: str) -> Credential:
@@ -26,7 +31,7 @@ def _credential(credential_id: str) -> Credential:
 
 
 def _as_json(row: Credential) -> Response:
-    body = json.dumps(row.document, ensure_ascii=False, indent=2)
+    body = served_json(row.document)
     return public_resource(Response(body, content_type="application/vc+ld+json"), CACHE_SECONDS)
 
 
@@ -46,6 +51,43 @@ def credential_json(credential_id: Any) -> Response:
 @read_only
 def credential_jwt(credential_id: Any) -> Response:
     return _as_jwt(_credential(str(credential_id)))
+
+
+@bp.get(urls.CREDENTIAL_PNG_ROUTE)
+@read_only
+def credential_png(credential_id: Any) -> Response:
+    return _badge(str(credential_id), "png")
+
+
+@bp.get(urls.CREDENTIAL_SVG_ROUTE)
+@read_only
+def credential_svg(credential_id: Any) -> Response:
+    return _badge(str(credential_id), "svg")
+
+
+_BADGES = {"png": (BADGE_PNG, badge_png), "svg": (BADGE_SVG, badge_svg)}
+
+
+def _badge(credential_id: str, extension: str) -> Response:
+    """The credential's baked badge, from the archive. The first request for it makes it:
+    that request leaves its read-only session for one that writes. A revoked credential's
+    badge is served too (verifying the credential it carries tells the status)."""
+    kind, make = _BADGES[extension]
+    d = deps()
+    row = _credential(credential_id)
+    document = credential_document(d.session, row.id, kind)
+    store = archive_store(d.settings)
+    if document is None:
+        d = writing_deps()
+        document = make(d, store, d.session.get_one(Credential, credential_id))
+    if request.if_none_match.contains(document.sha256):
+        response = Response(status=304)
+    else:
+        response = Response(read_document(store, document), content_type=document.media_type)
+        filename = f"badge-{credential_id}.{extension}"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(document.sha256)
+    return public_image(response, IMMUTABLE_SECONDS, immutable=True)
 
 
 @bp.get(urls.CREDENTIAL_ROUTE)
