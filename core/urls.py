@@ -14,6 +14,8 @@ from __future__ import annotations
 CREDENTIAL_ROUTE = "/c/<uuid:credential_id>"
 CREDENTIAL_JSON_ROUTE = "/c/<uuid:credential_id>.json"
 CREDENTIAL_JWT_ROUTE = "/c/<uuid:credential_id>.jwt"
+#: The sealed certificate PDF (PDF/A-3b with the credential attached).
+CREDENTIAL_PDF_ROUTE = "/c/<uuid:credential_id>.pdf"
 #: The credential's badge image with the credential baked in (PNG, SVG).
 CREDENTIAL_PNG_ROUTE = "/c/<uuid:credential_id>.png"
 CREDENTIAL_SVG_ROUTE = "/c/<uuid:credential_id>.svg"
@@ -43,6 +45,11 @@ def credential_json_url(base_url: str, credential_id: str) -> str:
 def credential_jwt_url(base_url: str, credential_id: str) -> str:
     """The VC-JWT of a credential, whatever the Accept header."""
     return f"{credential_url(base_url, credential_id)}.jwt"
+
+
+def credential_pdf_url(base_url: str, credential_id: str) -> str:
+    """The sealed certificate PDF of a credential."""
+    return f"{credential_url(base_url, credential_id)}.pdf"
 
 
 def credential_png_url(base_url: str, credential_id: str) -> str:

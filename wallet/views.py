@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 
 from core import urls
-from core.credentials.served import credential_json as served_json
+from core.credentials.serving import credential_json_text
 from core.db.models import Credential
 from core.db.models.document import BADGE_PNG, BADGE_SVG
 from core.documents.archive import archive_store, credential_document, read_document
 from core.documents.badges import badge_png, badge_svg
+from core.documents.certificate import certificate_pdf
 from core.verifying import verify_stored
 from core.web.database import deps, read_only, writing_deps
 from core.web.headers import public_image, public_resource
@@ -19,8 +20,8 @@ from core.web.headers import public_image, public_resource
 bp = Blueprint("wallet", __name__, template_folder="templates")
 
 CACHE_SECONDS = 60
-#: An archived badge never changes: caches may keep it for a year.
-IMMUTABLE_SECONDS = 365 * 24 * 3600
+#: Archived documents (certificate, badges) never change: caches may keep them for good.
+DOCUMENT_CACHE_SECONDS = 86400
 
 
 def _credential(credential_id: str) -> Credential:
@@ -31,7 +32,7 @@ def _credential(credential_id: str) -> Credential:
 
 
 def _as_json(row: Credential) -> Response:
-    body = served_json(row.document)
+    body = credential_json_text(row.document)
     return public_resource(Response(body, content_type="application/vc+ld+json"), CACHE_SECONDS)
 
 
@@ -51,6 +52,22 @@ def credential_json(credential_id: Any) -> Response:
 @read_only
 def credential_jwt(credential_id: Any) -> Response:
     return _as_jwt(_credential(str(credential_id)))
+
+
+@bp.get(urls.CREDENTIAL_PDF_ROUTE)
+def credential_pdf(credential_id: Any) -> Response:
+    """The sealed certificate, made and archived on the first request if the queue has not yet."""
+    d = deps()
+    row = _credential(str(credential_id))
+    store = archive_store(d.settings)
+    document = certificate_pdf(d, store, row)
+    response = Response(read_document(store, document), content_type="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
+    response.set_etag(document.sha256)
+    # The archived file never changes: caches may keep it for good.
+    public_resource(response, DOCUMENT_CACHE_SECONDS)
+    response.headers["Cache-Control"] += ", immutable"
+    return response.make_conditional(request)
 
 
 @bp.get(urls.CREDENTIAL_PNG_ROUTE)
@@ -87,7 +104,7 @@ def _badge(credential_id: str, extension: str) -> Response:
         filename = f"badge-{credential_id}.{extension}"
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.set_etag(document.sha256)
-    return public_image(response, IMMUTABLE_SECONDS, immutable=True)
+    return public_image(response, DOCUMENT_CACHE_SECONDS, immutable=True)
 
 
 @bp.get(urls.CREDENTIAL_ROUTE)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.credentials.served import credential_json
+from core.credentials.serving import credential_json_text
 from core.db.models import Credential, Document, Organization
 from core.db.models.document import BADGE_PNG, BADGE_SVG, PROGRAM_IMAGE
 from core.deps import Deps
@@ -151,7 +151,7 @@ def _svg_of(source: _Source) -> bytes:
 
 def _make(deps: Deps, store: ArchiveStore, credential: Credential, kind: str) -> Document:
     source = _source(deps.session, store, credential)
-    text = credential_json(credential.document)
+    text = credential_json_text(credential.document)
     if kind == BADGE_PNG:
         data = bake_png(_remembered((source.key, "png"), lambda: _png_of(source)), text)
         media_type, extension = PNG, "png"

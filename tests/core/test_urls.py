@@ -19,6 +19,7 @@ def test_the_builders_spell_the_documented_urls() -> None:
     assert urls.credential_url(BASE, ID) == f"{BASE}/c/{ID}"
     assert urls.credential_json_url(BASE, ID) == f"{BASE}/c/{ID}.json"
     assert urls.credential_jwt_url(BASE, ID) == f"{BASE}/c/{ID}.jwt"
+    assert urls.credential_pdf_url(BASE, ID) == f"{BASE}/c/{ID}.pdf"
     assert urls.credential_png_url(BASE, ID) == f"{BASE}/c/{ID}.png"
     assert urls.credential_svg_url(BASE, ID) == f"{BASE}/c/{ID}.svg"
     assert urls.issuer_profile_url(BASE, "acme") == f"{BASE}/issuers/acme"
@@ -62,6 +63,7 @@ def test_each_route_pattern_is_registered_by_its_view(app) -> None:
         urls.CREDENTIAL_ROUTE: rules.get(urls.CREDENTIAL_ROUTE),
         urls.CREDENTIAL_JSON_ROUTE: rules.get(urls.CREDENTIAL_JSON_ROUTE),
         urls.CREDENTIAL_JWT_ROUTE: rules.get(urls.CREDENTIAL_JWT_ROUTE),
+        urls.CREDENTIAL_PDF_ROUTE: rules.get(urls.CREDENTIAL_PDF_ROUTE),
         urls.CREDENTIAL_PNG_ROUTE: rules.get(urls.CREDENTIAL_PNG_ROUTE),
         urls.CREDENTIAL_SVG_ROUTE: rules.get(urls.CREDENTIAL_SVG_ROUTE),
         urls.ISSUER_PROFILE_ROUTE: rules.get(urls.ISSUER_PROFILE_ROUTE),
@@ -73,6 +75,7 @@ def test_each_route_pattern_is_registered_by_its_view(app) -> None:
         urls.CREDENTIAL_ROUTE: "wallet.credential",
         urls.CREDENTIAL_JSON_ROUTE: "wallet.credential_json",
         urls.CREDENTIAL_JWT_ROUTE: "wallet.credential_jwt",
+        urls.CREDENTIAL_PDF_ROUTE: "wallet.credential_pdf",
         urls.CREDENTIAL_PNG_ROUTE: "wallet.credential_png",
         urls.CREDENTIAL_SVG_ROUTE: "wallet.credential_svg",
         urls.ISSUER_PROFILE_ROUTE: "issuer_public.profile",
@@ -101,6 +104,7 @@ def test_every_builder_url_is_served(client, acme, issue, settings) -> None:
         "credential": urls.credential_url(base, credential_id),
         "credential_json": urls.credential_json_url(base, credential_id),
         "credential_jwt": urls.credential_jwt_url(base, credential_id),
+        "credential_pdf": urls.credential_pdf_url(base, credential_id),
         "credential_png": urls.credential_png_url(base, credential_id),
         "credential_svg": urls.credential_svg_url(base, credential_id),
         "issuer_profile": urls.issuer_profile_url(base, acme.slug),

@@ -109,7 +109,7 @@ def test_the_badge_is_made_once_and_then_served_as_archived(
     assert document.credential_id == path.rsplit("/", 1)[1]
     assert (document.media_type, document.size) == ("image/png", len(first.data))
     assert first.get_etag() == (document.sha256, False)
-    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert first.headers["Cache-Control"] == "public, max-age=86400, immutable"
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     assert first.headers["Content-Disposition"].endswith(f'badge-{document.credential_id}.png"')
 
