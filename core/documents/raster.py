@@ -11,12 +11,9 @@ from __future__ import annotations
 import base64
 import io
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import pypdfium2
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 #: The longer side, in pixels, of a PNG made from an SVG.
@@ -36,13 +33,20 @@ _FONT_FACES = "".join(
 _LOCK = threading.Lock()
 
 
-class _LocalOnly(URLFetcher):  # type: ignore[misc]
-    """Opens ``data:`` URIs and the shipped fonts; refuses every other URL."""
+@cache
+def _local_only() -> type:
+    """A WeasyPrint URL fetcher that opens ``data:`` URIs and the shipped fonts and refuses
+    every other URL. (WeasyPrint is imported on first use: it takes seconds to import, and
+    most processes never draw an image.)"""
+    from weasyprint.urls import URLFetcher
 
-    def fetch(self, url: str, headers: Any = None) -> Any:
-        if url.startswith("data:") or url.startswith(FONTS.as_uri() + "/"):
-            return super().fetch(url, headers)
-        raise ValueError("only embedded data and the shipped fonts may be loaded")
+    class LocalOnly(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:") or url.startswith(FONTS.as_uri() + "/"):
+                return super().fetch(url, headers)
+            raise ValueError("only embedded data and the shipped fonts may be loaded")
+
+    return LocalOnly
 
 
 def raster_size(width: float, height: float, side: int = RASTER_SIDE) -> tuple[int, int]:
@@ -60,8 +64,11 @@ def svg_to_png(svg: bytes, width: float, height: float, side: int = RASTER_SIDE)
         f"html,body{{margin:0}}img{{display:block;width:{pixels_w}px;height:{pixels_h}px}}"
         f'</style><img src="{uri}" alt="">'
     )
+    import pypdfium2
+    from weasyprint import HTML
+
     with _LOCK:
-        pdf = HTML(string=page, url_fetcher=_LocalOnly()).write_pdf()
+        pdf = HTML(string=page, url_fetcher=_local_only()()).write_pdf()
         document = pypdfium2.PdfDocument(pdf)
         try:
             first = document[0]
