@@ -276,7 +276,8 @@ def demo() -> None:
 
 def register(cli: click.Group) -> None:
     """Attach the issuer commands to the root `sceau` group."""
+    from issuer.seal_cli import seal
     from issuer.staff_cli import staff
 
-    for command in (db, org, keys, program, issue, revoke, audit, demo, staff):
+    for command in (db, org, keys, program, issue, revoke, audit, demo, staff, seal):
         cli.add_command(command)

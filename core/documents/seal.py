@@ -15,11 +15,21 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from core.db.models import Organization
 from core.deps import Deps
 from core.documents.seal_keys import OpenSeal, ensure_seal, open_seal
+from core.errors import SceauError
+
+
+class TimestampUnavailable(SceauError):
+    """The time-stamping service of SCEAU_TSA_URL did not answer with a token: no seal is made
+    (a B-T seal was asked for), and the caller may try again later."""
+
+    code = "timestamp_unavailable"
+    http_status = 503
 
 #: Room kept for the CMS signature: a P-256 or RSA-4096 signature with a chain of a few
 #: certificates and a timestamp token fits with margin. Reserving it skips pyHanko's dry run.
@@ -70,5 +80,11 @@ def sign_with(
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     pdf_signer = signers.PdfSigner(metadata, _signer(seal), timestamper=timestamper)
-    out = pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
+    try:
+        out = pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES)
+    except TimestampRequestError as error:
+        # The message names the service's answer, never its credentials.
+        raise TimestampUnavailable(
+            f"the time-stamping service did not answer with a token ({type(error).__name__})"
+        ) from None
     return out.getvalue()
