@@ -99,9 +99,7 @@ def _digest(html: str, css: str) -> str:
 def _lock(deps: Deps, org: Organization) -> None:
     # Versions of one body are numbered one writer after the other (PostgreSQL; SQLite's
     # writing units hold the database's write lock anyway).
-    deps.session.execute(
-        select(Organization.id).where(Organization.id == org.id).with_for_update()
-    )
+    deps.session.execute(select(Organization.id).where(Organization.id == org.id).with_for_update())
 
 
 def _deactivate(deps: Deps, org: Organization, program: Program | None) -> None:

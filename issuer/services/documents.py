@@ -57,7 +57,9 @@ def template_source(html: Any, css: Any) -> tuple[str, str]:
         if len(text.encode()) > MAX_SOURCE_BYTES:
             too_large.append({"path": path, "message": f"at most {MAX_SOURCE_BYTES // 1024} KiB"})
     if too_large:
-        raise PayloadTooLarge("a template is at most 256 KiB of HTML and of CSS", problems=too_large)
+        raise PayloadTooLarge(
+            "a template is at most 256 KiB of HTML and of CSS", problems=too_large
+        )
     if problems:
         raise InputError("a template is text without NUL characters", problems=problems)
     if not html.strip():
