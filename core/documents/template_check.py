@@ -113,7 +113,8 @@ def check_template(html: str, css: str, context: dict[str, Any]) -> TemplatePrev
         if child.is_alive():
             child.kill()
         child.join(5)
-        child.close()
+        if child.exitcode is not None:  # reaped (a killed child always is, within 5 s)
+            child.close()
         receiver.close()
     if outcome[0] == "error":
         raise TemplateError(outcome[1])
