@@ -9,9 +9,11 @@ from flask import Blueprint, Response, jsonify, request
 from core.accounts.principal import Action
 from core.credentials.issue_request import parse_issue_request
 from core.errors import InputError
+from core.tasks import enqueue
 from core.urls import credential_url
-from core.web.database import deps, read_only
+from core.web.database import after_commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
+from issuer.services.follow_up import follow_up
 from issuer.services.issuance import check_client_key, issue_credential
 from issuer.services.programs import (
     create_program,
@@ -35,6 +37,13 @@ def _created(payload: dict[str, Any], status: int = 201) -> Response:
     return response
 
 
+def _queue(job_ids: list[str]) -> None:
+    settings = deps().settings
+    for job_id in job_ids:
+        # The worker must find the job's rows: queued once they are committed.
+        after_commit(lambda job_id=job_id: enqueue(settings, job_id))
+
+
 @bp.post("/api/v1/credentials")
 def issue() -> Response:
     d = deps()
@@ -49,6 +58,8 @@ def issue() -> Response:
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
     row = issued.credential
+    if not issued.replayed:
+        _queue(follow_up(d, org, [row.id], principal.actor))
     body = {
         "id": credential_url(d.settings.base_url, row.id),
         "credential": row.document,
@@ -86,6 +97,7 @@ def reissue(credential_id: Any) -> Response:
     new, old = reissue_credential(
         d, principal, str(credential_id), parse_corrections(json_object())
     )
+    _queue(follow_up(d, organization_of(d, principal), [new.id], principal.actor))
     base = d.settings.base_url
     return _created(
         {
