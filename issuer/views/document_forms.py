@@ -203,4 +203,6 @@ def problem_text(message: str) -> str:
         return str(_("required with the register %(register)s", register=found.group(1)))
     if message.startswith("must be at most"):
         return str(_("too long"))
+    if message == "must be at least 1 characters long":
+        return str(_FIXED["required"])
     return message

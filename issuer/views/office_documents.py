@@ -96,15 +96,18 @@ def _render(
     return html, status
 
 
-def _refusal(error: SceauError) -> str:
-    """What a refused template or form says, in the page's language."""
+def _refusal(error: SceauError, form: TemplateForm | None = None) -> str:
+    """What a refused template says, in the page's language, naming the form's fields."""
     if isinstance(error, TemplateError):
         return template_message(error.message)
     if error.problems:
-        return "; ".join(
-            f"{p.get('path', '')}: {problem_text(str(p.get('message', '')))}"
-            for p in error.problems
-        )
+        parts = []
+        for problem in error.problems:
+            path = str(problem.get("path", ""))
+            field = getattr(form, path, None) if path.isidentifier() else None
+            label = field.label.text if field is not None else path
+            parts.append(f"{label}: {problem_text(str(problem.get('message', '')))}")
+        return "; ".join(parts)
     return error.message
 
 
@@ -135,7 +138,7 @@ def preview(principal: Principal, code: str | None) -> Any:
         found = docs.preview(deps(), principal, code, form.sources())
     except InputError as error:
         refused(error)
-        return _render(page, 422, template_form=form, error=_refusal(error))
+        return _render(page, 422, template_form=form, error=_refusal(error, form))
     return _render(page, template_form=form, preview=found)
 
 
@@ -150,7 +153,7 @@ def save(principal: Principal, code: str | None) -> Any:
         version = docs.save(deps(), principal, code, form.sources())
     except InputError as error:
         refused(error)
-        return _render(page, 422, template_form=form, error=_refusal(error))
+        return _render(page, 422, template_form=form, error=_refusal(error, form))
     flash(
         _(
             "Version %(version)s of the template is saved: new certificates use it.",

@@ -99,6 +99,9 @@ def test_a_broken_template_shows_its_error_and_keeps_the_text(
     assert "Le modèle fait 5 pages : un certificat en a 2 au plus." in text(response)
     response = _post(manager, page, f"{page}/template", {"html": '<img src="file:///etc/passwd">'})
     assert "'file:///etc/passwd' est refusée" in text(response)
+    response = _post(manager, page, f"{page}/template", {"html": "", "css": "p {}"})
+    assert response.status_code == 422
+    assert "HTML (Jinja): obligatoire" in text(response)
     assert [(v, a) for _p, v, a in _versions(runtime)] == [(1, True)]
 
 
