@@ -43,6 +43,7 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_TEMPLATES = "manage_templates"  # certificate templates (a program's, the body's)
     MANAGE_ORGANIZATION = "manage_organization"  # the body's legal mentions on its documents
+    MANAGE_ARCHIVE = "manage_archive"  # delete archived documents past their retention
 
 
 _MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -66,6 +67,7 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
     Action.MANAGE_TEMPLATES: _MANAGERS,
     Action.MANAGE_ORGANIZATION: frozenset({Role.ADMIN}),
+    Action.MANAGE_ARCHIVE: frozenset({Role.ADMIN}),
 }
 #: The engine's documents (templates, legal mentions) come with its rights: a body that only
 #: issues through the API needs its certificates to carry its mentions too.
