@@ -41,6 +41,8 @@ class Action(StrEnum):
     SIGN = "sign"
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
+    MANAGE_TEMPLATES = "manage_templates"  # certificate templates (a program's, the body's)
+    MANAGE_ORGANIZATION = "manage_organization"  # the body's legal mentions on its documents
     MANAGE_ARCHIVE = "manage_archive"  # delete archived documents past their retention
 
 
@@ -63,9 +65,22 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SIGN: frozenset({Role.SIGNATORY}),
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.MANAGE_TEMPLATES: _MANAGERS,
+    Action.MANAGE_ORGANIZATION: frozenset({Role.ADMIN}),
     Action.MANAGE_ARCHIVE: frozenset({Role.ADMIN}),
 }
-API_KEY_PERMISSIONS = frozenset({Action.READ, Action.ISSUE, Action.REVOKE, Action.MANAGE_PROGRAMS})
+#: The engine's documents (templates, legal mentions) come with its rights: a body that only
+#: issues through the API needs its certificates to carry its mentions too.
+API_KEY_PERMISSIONS = frozenset(
+    {
+        Action.READ,
+        Action.ISSUE,
+        Action.REVOKE,
+        Action.MANAGE_PROGRAMS,
+        Action.MANAGE_TEMPLATES,
+        Action.MANAGE_ORGANIZATION,
+    }
+)
 
 PrincipalKind = Literal["staff", "api_key", "system"]
 
