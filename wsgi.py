@@ -36,6 +36,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.i18n import init_i18n
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
+    from issuer.views.delivery_api import bp as issuer_delivery_api
     from issuer.views.office import bp as office_bp
     from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
@@ -78,6 +79,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     init_i18n(app, settings.instance_dir / "translations", secure_cookies=secure_cookies)
     blueprints = (
         issuer_api,
+        issuer_delivery_api,
         issuer_workflow,
         issuer_public,
         verifier_bp,
@@ -94,7 +96,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The JSON APIs authenticate with a Bearer header (or not at all): no cookie to forge with.
-    init_csrf(app, exempt=(issuer_api, issuer_workflow, verifier_bp))
+    init_csrf(app, exempt=(issuer_api, issuer_delivery_api, issuer_workflow, verifier_bp))
     init_limits(app, settings)
     return app
 

@@ -41,6 +41,7 @@ class Action(StrEnum):
     SIGN = "sign"
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
+    DELIVER = "deliver"  # send a holder's mail again, read the outbox
 
 
 _MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -62,8 +63,11 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SIGN: frozenset({Role.SIGNATORY}),
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.DELIVER: _MANAGERS,
 }
-API_KEY_PERMISSIONS = frozenset({Action.READ, Action.ISSUE, Action.REVOKE, Action.MANAGE_PROGRAMS})
+API_KEY_PERMISSIONS = frozenset(
+    {Action.READ, Action.ISSUE, Action.REVOKE, Action.MANAGE_PROGRAMS, Action.DELIVER}
+)
 
 PrincipalKind = Literal["staff", "api_key", "system"]
 

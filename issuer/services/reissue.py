@@ -17,7 +17,7 @@ from core.credentials.issue_request import (
     Recipient,
     Result,
 )
-from core.db.models import Credential, Enrollment, Program, ProgramVersion
+from core.db.models import Credential, Delivery, Enrollment, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.urls import credential_url
@@ -120,8 +120,9 @@ def _request(deps: Deps, old: Credential, fix: Corrections) -> IssueRequest:
         recipient=Recipient(
             fix.email or old.recipient_email,
             fix.name if fix.name is not None else old.recipient_name,
-            fix.show_name if fix.show_name is not None else "name" in subject
-            or old.recipient_name is None,
+            fix.show_name
+            if fix.show_name is not None
+            else "name" in subject or old.recipient_name is None,
         ),
         achievement=achievement,
         valid_from=old.valid_from,
@@ -133,8 +134,9 @@ def _request(deps: Deps, old: Credential, fix: Corrections) -> IssueRequest:
 
 def reissue_credential(
     deps: Deps, principal: Principal, credential_id: str, fix: Corrections
-) -> tuple[Credential, Credential]:
-    """``(new, old)``: the corrected credential, and the old one revoked as superseded."""
+) -> tuple[Credential, Credential, Delivery | None]:
+    """``(new, old, delivery)``: the corrected credential, the old one revoked as superseded,
+    and the new one's mail to its holder (queued; the caller dispatches it)."""
     org = organization_of(deps, principal)
     old = find_credential(deps, org, credential_id)
     principal.require(Action.REVOKE)
@@ -167,4 +169,4 @@ def reissue_credential(
     revoked = revoke_credential(
         deps, org, old.id, f"superseded by {new_url}: {fix.reason}", actor=principal.actor
     )
-    return new, revoked
+    return new, revoked, issued.delivery

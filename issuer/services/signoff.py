@@ -11,12 +11,13 @@ from sqlalchemy import select
 from core.accounts.principal import Action, Principal, system_principal
 from core.audit.log import append_many, record
 from core.credentials.issue_request import IssueRequest, Result
-from core.db.models import Candidate, Enrollment, ExamSession, Organization
+from core.db.models import Candidate, Delivery, Enrollment, ExamSession, Organization
+from core.delivery.records import dispatch_deliveries
 from core.deps import Deps
 from core.errors import Conflict, PermissionDenied
 from core.keys.directory import org_did
 from core.keys.store import open_signing_keys
-from core.tasks import ChunkContext, create_job, job_progress
+from core.tasks import ChunkContext, create_job, enqueue, job_progress
 from core.urls import credential_url
 from core.workflow.grading import Scheme
 from core.workflow.schemes import scheme_from_json
@@ -134,6 +135,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
         .order_by(Enrollment.id)
     )
     events: list[dict[str, Any]] = []
+    deliveries: list[Delivery] = []
     for enrollment, candidate in rows:
         with ctx.item(enrollment.id):
             if enrollment.credential_id is not None:
@@ -158,7 +160,15 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
             )
             enrollment.credential_id = issued.credential.id
             enrollment.state = "issued"
-            events.extend(item_events)  # last: a failed item leaves no event behind
+            events.extend(item_events)  # last: a failed item leaves no event (or mail) behind
+            if issued.delivery is not None:
+                deliveries.append(issued.delivery)
+    # The holders' mails: a job of their own, queued once this chunk's credentials are
+    # committed (a mail must never announce a credential that a rollback took back).
+    mail_job = dispatch_deliveries(deps, org, deliveries, signer.actor)
+    if mail_job is not None:
+        settings = deps.settings
+        ctx.after_commit(lambda: enqueue(settings, mail_job))
     # The last chunk to finish marks the session signed: the row lock orders the chunks, and
     # each counts what is left after the others' commits.
     locked = deps.session.scalar(

@@ -25,6 +25,7 @@ from issuer.services.revocation import find_credential, revoke_credential
 from issuer.services.sessions import organization_of
 from issuer.services.staff import authenticate_bearer
 from issuer.services.vcapi import sign_vc_api_request
+from issuer.views.delivery_api import mail_after_commit
 
 bp = Blueprint("issuer_api", __name__)
 
@@ -48,6 +49,7 @@ def issue() -> Response:
         check_client_key(key)
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
+    mail_after_commit(d, org, [issued.delivery], principal.actor)
     row = issued.credential
     body = {
         "id": credential_url(d.settings.base_url, row.id),
@@ -83,9 +85,10 @@ def revoke(credential_id: Any) -> Response:
 def reissue(credential_id: Any) -> Response:
     d = deps()
     principal = authenticate_bearer(d, bearer_token())
-    new, old = reissue_credential(
+    new, old, delivery = reissue_credential(
         d, principal, str(credential_id), parse_corrections(json_object())
     )
+    mail_after_commit(d, organization_of(d, principal), [delivery], principal.actor)
     base = d.settings.base_url
     return _created(
         {
