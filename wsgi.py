@@ -41,6 +41,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
     from issuer.views.office_decisions import bp as office_decisions_bp
+    from issuer.views.office_delivery import bp as office_delivery_bp
     from issuer.views.office_grades import bp as office_grades_bp
     from issuer.views.office_reports import bp as office_reports_bp
     from issuer.views.office_sessions import bp as office_sessions_bp
@@ -92,6 +93,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_decisions_bp,
         office_reports_bp,
         office_audit_bp,
+        office_delivery_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
