@@ -60,6 +60,21 @@ def dispatch_deliveries(
     return create_job(deps, org, DELIVERY_JOB, len(ids), created_by, chunks).id
 
 
+def queued_deliveries(deps: Deps, credential_ids: Sequence[str]) -> list[Delivery]:
+    """The deliveries of these credentials not attempted yet (those their issuing queued)."""
+    return list(
+        deps.session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.credential_id.in_(list(credential_ids)),
+                Delivery.state == DELIVERY_QUEUED,
+                Delivery.attempts == 0,
+            )
+            .order_by(Delivery.id)
+        )
+    )
+
+
 def due_at(row: Delivery) -> datetime | None:
     """When a queued delivery may be attempted again: RETRY_DELAYS after its last attempt (or
     failure); None before its first attempt (at once)."""

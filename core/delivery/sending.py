@@ -23,6 +23,8 @@ never attempted again.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -31,14 +33,15 @@ from typing import Any
 from sqlalchemy import select
 
 from core.db.models import Credential, Delivery, Organization, Program
-from core.db.models.document import DELIVERY_FAILED, DELIVERY_QUEUED, DELIVERY_SENT
+from core.db.models.document import CERTIFICATE_PDF, DELIVERY_FAILED, DELIVERY_QUEUED, DELIVERY_SENT
 from core.delivery.mailer import Mailer, MailError, open_mailer
 from core.delivery.messages import CertificateMail, certificate_mail, new_message_id
 from core.delivery.records import MAX_ATTEMPTS, due_at, is_due
 from core.deps import Deps
-from core.documents.archive import archive_store, read_document
-from core.documents.certificate import certificate_pdf
+from core.documents.archive import archive_store, credential_document, read_document
+from core.documents.certificate import certificate_pdf, make_certificate_pdf
 from core.documents.certificate_data import document_language
+from core.documents.seal import existing_seal
 from core.tasks import OutsideContext
 from core.unit_of_work import Runtime
 
@@ -71,12 +74,13 @@ def send_deliveries(ctx: OutsideContext, payload: dict[str, Any]) -> None:
     with open_mailer(runtime.settings, runtime.clock.now) as mailer:
         down: MailError | None = None
         for delivery_id in ids:
-            if down is None and _is_due(runtime, ctx.organization_id, delivery_id):
+            due, pdf = _look(runtime, ctx.organization_id, delivery_id, render=down is None)
+            if due and down is None:
                 try:
                     mailer.connect()  # before the claim: the claim composes the mail
                 except MailError as error:
                     down = error
-            step = _claim(runtime, ctx.organization_id, delivery_id, down)
+            step = _claim(runtime, ctx.organization_id, delivery_id, down, pdf)
             if step.state == "send":
                 step, down = _send(runtime, mailer, delivery_id, step, down)
             if step.state == "sent":
@@ -103,18 +107,53 @@ def _mine(deps: Deps, organization_id: int, delivery_id: int, *, lock: bool) -> 
     return deps.session.scalar(query.with_for_update() if lock else query)
 
 
-def _is_due(runtime: Runtime, organization_id: int, delivery_id: int) -> bool:
-    with runtime.read_sessions() as session:
-        row = session.scalar(
-            select(Delivery).where(
-                Delivery.id == delivery_id, Delivery.organization_id == organization_id
-            )
+@contextmanager
+def _reading(runtime: Runtime) -> Iterator[Deps]:
+    session = runtime.read_sessions()
+    try:
+        yield Deps(
+            session=session, settings=runtime.settings, clock=runtime.clock, cipher=runtime.cipher
         )
-        return row is not None and row.state == DELIVERY_QUEUED and is_due(row, runtime.clock.now())
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _look(
+    runtime: Runtime, organization_id: int, delivery_id: int, *, render: bool
+) -> tuple[bool, bytes | None]:
+    """Whether the delivery is due, and its certificate PDF rendered and sealed now, outside
+    any transaction, if it is due and its credential has none archived yet (the documents job
+    usually made it already): rendering takes tens of milliseconds that must not hold the
+    database's write lock (SQLite has one)."""
+    with _reading(runtime) as deps:
+        row = _mine(deps, organization_id, delivery_id, lock=False)
+        if row is None or row.state != DELIVERY_QUEUED or not is_due(row, deps.clock.now()):
+            return False, None
+        credential = deps.session.get(Credential, row.credential_id)
+        if (
+            not render
+            or credential is None
+            or credential.revoked_at is not None
+            or credential_document(deps.session, credential.id, CERTIFICATE_PDF) is not None
+        ):
+            return True, None
+        seal = existing_seal(deps, deps.session.get_one(Organization, organization_id))
+        if seal is None:
+            return True, None  # made in the claim, which may write the body's seal
+        try:
+            return True, make_certificate_pdf(deps, credential, seal=seal)
+        except Exception:
+            log.warning("credential %s: PDF left to the claim", credential.id, exc_info=True)
+            return True, None
 
 
 def _claim(
-    runtime: Runtime, organization_id: int, delivery_id: int, down: MailError | None
+    runtime: Runtime,
+    organization_id: int,
+    delivery_id: int,
+    down: MailError | None,
+    pdf: bytes | None,
 ) -> _Step:
     """Step 1: count the attempt and compose the mail, if the delivery is queued and due."""
     with runtime.unit() as deps:
@@ -140,7 +179,7 @@ def _claim(
         if credential is None or credential.revoked_at is not None:
             return _failed(row, MailError(REVOKED, permanent=True), now)
         try:
-            message = _compose(deps, row, credential, now)
+            message = _compose(deps, row, credential, now, pdf)
         except MailError as error:
             return _failed(row, error, now)
         except Exception:
@@ -179,7 +218,9 @@ def _failed(row: Delivery, error: MailError, now: datetime) -> _Step:
     return _Step("later", row.credential_id, row.last_error, due=due_at(row))
 
 
-def _compose(deps: Deps, row: Delivery, credential: Credential, now: datetime) -> EmailMessage:
+def _compose(
+    deps: Deps, row: Delivery, credential: Credential, now: datetime, made: bytes | None
+) -> EmailMessage:
     org = deps.session.get_one(Organization, credential.organization_id)
     program = deps.session.get(Program, credential.program_id) if credential.program_id else None
     language = document_language(org, program)
@@ -192,7 +233,7 @@ def _compose(deps: Deps, row: Delivery, credential: Credential, now: datetime) -
             certification=credential.achievement_name,
             credential_id=credential.id,
             valid_until=credential.valid_until,
-            pdf=_certificate(deps, credential),
+            pdf=_certificate(deps, credential, made),
         ),
         base_url=deps.settings.base_url,
         sender=deps.settings.mail_from,
@@ -201,15 +242,15 @@ def _compose(deps: Deps, row: Delivery, credential: Credential, now: datetime) -
     )
 
 
-def _certificate(deps: Deps, credential: Credential) -> bytes | None:
-    """The sealed certificate PDF to attach (made and archived now if it is not yet); None
-    when it cannot be made, and the mail links to it instead (``/c/<uuid>.pdf`` makes it on
-    the first request): a holder is told of their certificate even while, say, the
-    time-stamping service is down."""
+def _certificate(deps: Deps, credential: Credential, made: bytes | None) -> bytes | None:
+    """The sealed certificate PDF to attach: the archived one, else ``made`` (or one made now)
+    archived; None when it cannot be made, and the mail links to it instead (``/c/<uuid>.pdf``
+    makes it on the first request): a holder is told of their certificate even while, say,
+    the time-stamping service is down."""
     store = archive_store(deps.settings)
     try:
         with deps.session.begin_nested():
-            return read_document(store, certificate_pdf(deps, store, credential))
+            return read_document(store, certificate_pdf(deps, store, credential, made=made))
     except Exception:
         log.warning("credential %s: no PDF attached to its mail", credential.id, exc_info=True)
         return None

@@ -5,8 +5,10 @@ from core.tasks.queue import TaskQueue, enqueue, make_huey, run_worker, task_que
 from core.tasks.registry import (
     Handler,
     OutsideHandler,
+    Preparer,
     handler_for,
     register_handler,
+    register_preparer,
     unregister_handler,
 )
 from core.tasks.runner import INTERNAL_ERROR, ChunkContext, OutsideContext
@@ -17,6 +19,7 @@ __all__ = [
     "Handler",
     "OutsideContext",
     "OutsideHandler",
+    "Preparer",
     "TaskQueue",
     "create_job",
     "enqueue",
@@ -24,6 +27,7 @@ __all__ = [
     "job_progress",
     "make_huey",
     "register_handler",
+    "register_preparer",
     "run_worker",
     "task_queue",
     "unregister_handler",

@@ -10,7 +10,13 @@ from typing import Any, Protocol, cast
 from core.deps import Deps
 from core.errors import SceauError
 from core.tasks import jobs
-from core.tasks.registry import Handler, OutsideHandler, handler_for, runs_outside_transaction
+from core.tasks.registry import (
+    Handler,
+    OutsideHandler,
+    handler_for,
+    preparer_for,
+    runs_outside_transaction,
+)
 from core.unit_of_work import Runtime
 
 log = logging.getLogger(__name__)
@@ -71,6 +77,8 @@ class ChunkContext(_ChunkReport):
         self.deps = deps
         self.new_chunks: list[int] = []
         self._after_commit: list[Callable[[], None]] = []
+        #: What the kind's preparer made before this unit of work opened (None without one).
+        self.prepared: Any = None
 
     @contextmanager
     def item(self, key: Any) -> Iterator[None]:
@@ -184,11 +192,15 @@ def run_chunk(
         if runs_outside_transaction(start.kind):
             later = _run_outside(runtime, job_id, number, start, cast(OutsideHandler, handler))
         else:
+            preparer = preparer_for(start.kind)
+            # Outside any transaction: a slow preparation holds no lock (see register_preparer).
+            prepared = preparer(runtime, start.organization_id, start.payload) if preparer else None
             with runtime.unit() as deps:
                 payload = jobs.lock_pending_chunk(deps.session, job_id, number)
                 if not jobs.is_pending(payload):
                     return
                 ctx = ChunkContext(runtime, deps, job_id, number, start)
+                ctx.prepared = prepared
                 cast(Handler, handler)(ctx, payload)
                 jobs.finish_chunk(
                     deps.session,

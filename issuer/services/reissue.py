@@ -17,7 +17,7 @@ from core.credentials.issue_request import (
     Recipient,
     Result,
 )
-from core.db.models import Credential, Delivery, Enrollment, Program, ProgramVersion
+from core.db.models import Credential, Enrollment, Program, ProgramVersion
 from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.urls import credential_url
@@ -134,9 +134,8 @@ def _request(deps: Deps, old: Credential, fix: Corrections) -> IssueRequest:
 
 def reissue_credential(
     deps: Deps, principal: Principal, credential_id: str, fix: Corrections
-) -> tuple[Credential, Credential, Delivery | None]:
-    """``(new, old, delivery)``: the corrected credential, the old one revoked as superseded,
-    and the new one's mail to its holder (queued; the caller dispatches it)."""
+) -> tuple[Credential, Credential]:
+    """``(new, old)``: the corrected credential, and the old one revoked as superseded."""
     org = organization_of(deps, principal)
     old = find_credential(deps, org, credential_id)
     principal.require(Action.REVOKE)
@@ -169,4 +168,4 @@ def reissue_credential(
     revoked = revoke_credential(
         deps, org, old.id, f"superseded by {new_url}: {fix.reason}", actor=principal.actor
     )
-    return new, revoked, issued.delivery
+    return new, revoked

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from core.accounts.principal import Action, Principal, system_principal
 from core.audit.log import append_many, record
 from core.credentials.issue_request import IssueRequest, Result
-from core.db.models import Candidate, Delivery, Enrollment, ExamSession, Organization
-from core.delivery.records import dispatch_deliveries
+from core.db.models import Candidate, Enrollment, ExamSession, Organization
 from core.deps import Deps
 from core.errors import Conflict, PermissionDenied
 from core.keys.directory import org_did
@@ -22,6 +21,7 @@ from core.urls import credential_url
 from core.workflow.grading import Scheme
 from core.workflow.schemes import scheme_from_json
 from issuer.services.decisions import check_totp
+from issuer.services.follow_up import follow_up
 from issuer.services.issuance import internal_key, issue_credential
 from issuer.services.sessions import get_session, organization_of
 
@@ -135,7 +135,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
         .order_by(Enrollment.id)
     )
     events: list[dict[str, Any]] = []
-    deliveries: list[Delivery] = []
+    issued_ids: list[str] = []
     for enrollment, candidate in rows:
         with ctx.item(enrollment.id):
             if enrollment.credential_id is not None:
@@ -160,15 +160,8 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
             )
             enrollment.credential_id = issued.credential.id
             enrollment.state = "issued"
-            events.extend(item_events)  # last: a failed item leaves no event (or mail) behind
-            if issued.delivery is not None:
-                deliveries.append(issued.delivery)
-    # The holders' mails: a job of their own, queued once this chunk's credentials are
-    # committed (a mail must never announce a credential that a rollback took back).
-    mail_job = dispatch_deliveries(deps, org, deliveries, signer.actor)
-    if mail_job is not None:
-        settings = deps.settings
-        ctx.after_commit(lambda: enqueue(settings, mail_job))
+            events.extend(item_events)  # last: a failed item leaves no event behind
+            issued_ids.append(issued.credential.id)
     # The last chunk to finish marks the session signed: the row lock orders the chunks, and
     # each counts what is left after the others' commits.
     locked = deps.session.scalar(
@@ -178,6 +171,8 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
     # The chunk's audit events now, after the session's lock (the order sign() takes them
     # in): the chain's head stays locked for this commit only, not for the whole chunk.
     append_many(deps.session, events)
+    for job_id in follow_up(deps, org, issued_ids, signer.actor):
+        ctx.after_commit(lambda job_id=job_id: enqueue(deps.settings, job_id))
     if locked is not None and not _awaiting(deps, locked):
         locked.state = "signed"
 

@@ -9,9 +9,11 @@ from flask import Blueprint, Response, jsonify, request
 from core.accounts.principal import Action
 from core.credentials.issue_request import parse_issue_request
 from core.errors import InputError
+from core.tasks import enqueue
 from core.urls import credential_url
-from core.web.database import deps, read_only
+from core.web.database import after_commit, deps, read_only
 from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
+from issuer.services.follow_up import follow_up
 from issuer.services.issuance import check_client_key, issue_credential
 from issuer.services.programs import (
     create_program,
@@ -25,7 +27,6 @@ from issuer.services.revocation import find_credential, revoke_credential
 from issuer.services.sessions import organization_of
 from issuer.services.staff import authenticate_bearer
 from issuer.services.vcapi import sign_vc_api_request
-from issuer.views.delivery_api import mail_after_commit
 
 bp = Blueprint("issuer_api", __name__)
 
@@ -34,6 +35,13 @@ def _created(payload: dict[str, Any], status: int = 201) -> Response:
     response = jsonify(payload)
     response.status_code = status
     return response
+
+
+def _queue(job_ids: list[str]) -> None:
+    settings = deps().settings
+    for job_id in job_ids:
+        # The worker must find the job's rows: queued once they are committed.
+        after_commit(lambda job_id=job_id: enqueue(settings, job_id))
 
 
 @bp.post("/api/v1/credentials")
@@ -49,8 +57,9 @@ def issue() -> Response:
         check_client_key(key)
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
-    mail_after_commit(d, org, [issued.delivery], principal.actor)
     row = issued.credential
+    if not issued.replayed:
+        _queue(follow_up(d, org, [row.id], principal.actor))
     body = {
         "id": credential_url(d.settings.base_url, row.id),
         "credential": row.document,
@@ -85,10 +94,10 @@ def revoke(credential_id: Any) -> Response:
 def reissue(credential_id: Any) -> Response:
     d = deps()
     principal = authenticate_bearer(d, bearer_token())
-    new, old, delivery = reissue_credential(
+    new, old = reissue_credential(
         d, principal, str(credential_id), parse_corrections(json_object())
     )
-    mail_after_commit(d, organization_of(d, principal), [delivery], principal.actor)
+    _queue(follow_up(d, organization_of(d, principal), [new.id], principal.actor))
     base = d.settings.base_url
     return _created(
         {

@@ -1,16 +1,12 @@
 """The delivery API (Bearer API key or staff token): a credential's mail state, and sending it
-again; and the one way views hand holders' mails to the task queue after their commit."""
+again."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from core.db.models import Delivery, Organization
-from core.delivery.records import dispatch_deliveries
-from core.deps import Deps
 from core.errors import InputError
 from core.tasks import enqueue
 from core.web.database import after_commit, deps, read_only
@@ -19,16 +15,6 @@ from issuer.services.delivery import credential_delivery, resend_delivery
 from issuer.services.staff import authenticate_bearer
 
 bp = Blueprint("issuer_delivery_api", __name__)
-
-
-def mail_after_commit(
-    d: Deps, org: Organization, deliveries: Sequence[Delivery | None], actor: str
-) -> None:
-    """Record the job that sends these deliveries, and queue it once the request commits."""
-    job_id = dispatch_deliveries(d, org, [x for x in deliveries if x is not None], actor)
-    if job_id is not None:
-        settings = d.settings
-        after_commit(lambda: enqueue(settings, job_id))
 
 
 @bp.get("/api/v1/credentials/<uuid:credential_id>/delivery")
