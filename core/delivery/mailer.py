@@ -322,12 +322,14 @@ def _write_atomically(path: Path, data: bytes) -> None:
 _OUTBOX_NAME = re.compile(r"[0-9]{8}T[0-9]{12}Z-[A-Za-z0-9_][A-Za-z0-9._-]{0,119}\.eml")
 
 
-def read_outbox_file(folder: Path, name: str) -> bytes | None:
-    """The bytes of an outbox file named by a delivery row; None when it is gone. The name
-    comes from the database, never from a request, and is checked all the same."""
+def read_outbox_file(folder: Path, name: str, head: int | None = None) -> bytes | None:
+    """The bytes of an outbox file named by a delivery row (its first ``head`` bytes only, for
+    its headers); None when it is gone. The name comes from the database, never from a
+    request, and is checked all the same."""
     if not _OUTBOX_NAME.fullmatch(name) or ".." in name:
         return None
     try:
-        return (folder / name).read_bytes()
+        with (folder / name).open("rb") as file:
+            return file.read() if head is None else file.read(head)
     except FileNotFoundError:
         return None

@@ -74,10 +74,11 @@ def send_deliveries(ctx: OutsideContext, payload: dict[str, Any]) -> None:
     with open_mailer(runtime.settings, runtime.clock.now) as mailer:
         down: MailError | None = None
         for delivery_id in ids:
-            due, pdf = _look(runtime, ctx.organization_id, delivery_id, render=down is None)
-            if due and down is None:
+            pdf = None
+            if down is None and _is_due(runtime, ctx.organization_id, delivery_id):
                 try:
-                    mailer.connect()  # before the claim: the claim composes the mail
+                    mailer.connect()  # first: no PDF is made for a mail that cannot leave
+                    pdf = _render(runtime, ctx.organization_id, delivery_id)
                 except MailError as error:
                     down = error
             step = _claim(runtime, ctx.organization_id, delivery_id, down, pdf)
@@ -119,33 +120,34 @@ def _reading(runtime: Runtime) -> Iterator[Deps]:
         session.close()
 
 
-def _look(
-    runtime: Runtime, organization_id: int, delivery_id: int, *, render: bool
-) -> tuple[bool, bytes | None]:
-    """Whether the delivery is due, and its certificate PDF rendered and sealed now, outside
-    any transaction, if it is due and its credential has none archived yet (the documents job
-    usually made it already): rendering takes tens of milliseconds that must not hold the
-    database's write lock (SQLite has one)."""
+def _is_due(runtime: Runtime, organization_id: int, delivery_id: int) -> bool:
     with _reading(runtime) as deps:
         row = _mine(deps, organization_id, delivery_id, lock=False)
-        if row is None or row.state != DELIVERY_QUEUED or not is_due(row, deps.clock.now()):
-            return False, None
-        credential = deps.session.get(Credential, row.credential_id)
+        return row is not None and row.state == DELIVERY_QUEUED and is_due(row, deps.clock.now())
+
+
+def _render(runtime: Runtime, organization_id: int, delivery_id: int) -> bytes | None:
+    """The delivery's certificate PDF, rendered and sealed now, outside any transaction, when
+    its credential has none archived yet (the documents job usually made it already): that
+    takes tens of milliseconds, which must not hold the database's write lock (SQLite has
+    one). None when there is nothing to make here; the claim archives what this made."""
+    with _reading(runtime) as deps:
+        row = _mine(deps, organization_id, delivery_id, lock=False)
+        credential = deps.session.get(Credential, row.credential_id) if row else None
         if (
-            not render
-            or credential is None
+            credential is None
             or credential.revoked_at is not None
             or credential_document(deps.session, credential.id, CERTIFICATE_PDF) is not None
         ):
-            return True, None
+            return None
         seal = existing_seal(deps, deps.session.get_one(Organization, organization_id))
         if seal is None:
-            return True, None  # made in the claim, which may write the body's seal
+            return None  # made in the claim, which may write the body's seal
         try:
-            return True, make_certificate_pdf(deps, credential, seal=seal)
+            return make_certificate_pdf(deps, credential, seal=seal)
         except Exception:
-            log.warning("credential %s: PDF left to the claim", credential.id, exc_info=True)
-            return True, None
+            log.warning("credential %s: its PDF is left to the claim", credential.id, exc_info=True)
+            return None
 
 
 def _claim(

@@ -31,6 +31,8 @@ from issuer.services.sessions import organization_of
 
 #: The largest text part the outbox page shows (the rest is cut, and says so).
 MAX_SHOWN_TEXT = 100_000
+#: What the outbox table reads of each file for its subject: the headers come first.
+_HEADERS_BYTES = 16 * 1024
 
 
 def _credential(
@@ -122,7 +124,7 @@ def outbox_page(deps: Deps, principal: Principal, page: int = 1) -> Page[OutboxL
     folder = deps.settings.outbox_dir
     lines = []
     for (row,) in found.items:
-        data = read_outbox_file(folder, row.outbox_file or "")
+        data = read_outbox_file(folder, row.outbox_file or "", head=_HEADERS_BYTES)
         subject = None if data is None else str(_parsed(data, headers_only=True)["Subject"] or "")
         lines.append(OutboxLine(row.id, row.credential_id, row.recipient, subject, row.sent_at))
     return Page(lines, found.number, found.size, found.total)

@@ -45,7 +45,7 @@ def test_setup_sign_in_dashboard_and_sign_out(browser, staff, clock, live_server
     expect(page.locator("#whoami")).to_have_text("Acme Certification — Administrateur")
     expect(page.locator("#awaiting")).to_contain_text("Rien ne vous attend")
     page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
-    page.get_by_role("link", name="EN").click()
+    page.get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("#greeting")).to_have_text("Hello Ada Lovelace")
 
     page.get_by_role("button", name="Sign out").click()
