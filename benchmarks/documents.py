@@ -54,10 +54,9 @@ def _request(i: int) -> dict[str, Any]:
 def _work(environment: dict[str, str], slug: str, numbers: list[int], start: Any, out: Any) -> None:
     """One worker process: issue, render, seal, bake and archive its certificates."""
     from core.credentials.issue_request import parse_issue_request
-    from core.credentials.serving import credential_json_text
     from core.db.models import Credential
-    from core.db.models.document import BADGE_PNG
-    from core.documents.archive import archive_store, store_document
+    from core.documents.archive import archive_store
+    from core.documents.badges import badge_png
     from core.documents.certificate import (
         certificate_pdf,
         certificate_source,
@@ -70,12 +69,9 @@ def _work(environment: dict[str, str], slug: str, numbers: list[int], start: Any
     from core.unit_of_work import Runtime
     from issuer.services.issuance import issue_credential
 
-    bake = _baker()
     runtime = Runtime(load_settings(environment))
     store = archive_store(runtime.settings)
     spent: dict[str, float] = defaultdict(float)
-    with runtime.unit() as deps:
-        org_id = find_org(deps.session, slug).id  # type: ignore[union-attr]
     start.wait()
     began = time.perf_counter()
     for first in range(0, len(numbers), CHUNK):
@@ -90,7 +86,7 @@ def _work(environment: dict[str, str], slug: str, numbers: list[int], start: Any
                 for i in chunk
             ]
         spent["credential"] += time.perf_counter() - tick
-        made: dict[str, tuple[bytes, bytes | None]] = {}
+        made: dict[str, bytes] = {}
         session = runtime.read_sessions()  # the documents job's preparer: no transaction held
         try:
             from core.deps import Deps
@@ -110,42 +106,22 @@ def _work(environment: dict[str, str], slug: str, numbers: list[int], start: Any
                 sealed = seal_pdf(deps, org, pdf, seal_reason(credential), seal=seal)
                 tock = time.perf_counter()
                 spent["seal"] += tock - tick
-                png = bake(credential_json_text(credential.document)) if bake else None
-                spent["png"] += time.perf_counter() - tock
-                made[credential_id] = (sealed, png)
+                made[credential_id] = sealed
         finally:
             session.close()
-        tick = time.perf_counter()
-        with runtime.unit() as deps:  # the documents job's chunk: archive what was made
-            for credential_id, (sealed, png) in made.items():
+        with runtime.unit() as deps:  # the documents job's chunk: archive, bake the badge
+            for credential_id, sealed in made.items():
                 credential = deps.session.get_one(Credential, credential_id)
+                tick = time.perf_counter()
                 certificate_pdf(deps, store, credential, made=sealed)
-                if png is not None:
-                    store_document(
-                        deps.session,
-                        store,
-                        organization_id=org_id,
-                        kind=BADGE_PNG,
-                        data=png,
-                        media_type="image/png",
-                        filename=f"badge-{credential_id}.png",
-                        now=deps.clock.now(),
-                        credential_id=credential_id,
-                    )
-        spent["archive"] += time.perf_counter() - tick
+                tock = time.perf_counter()
+                spent["archive"] += tock - tick
+                badge_png(deps, store, credential)  # baked and archived
+                spent["png"] += time.perf_counter() - tock
     elapsed = time.perf_counter() - began
     runtime.close()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out.put({"count": len(numbers), "spent": dict(spent), "elapsed": elapsed, "peak_kb": peak_kb})
-
-
-def _baker() -> Any:
-    """bake(credential_json) -> PNG bytes, when the baking module is present."""
-    try:
-        from core.documents.badges import bake_default_png  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return bake_default_png
 
 
 def _run(environment: dict[str, str], slug: str, first: int, count: int, workers: int) -> Any:
@@ -221,7 +197,6 @@ def main() -> None:
                 "ms_per_certificate": stages,
                 "peak_rss_mb_100": round(max(r["peak_kb"] for r in small) / 1024, 1),
                 "peak_rss_mb_1000": round(max(r["peak_kb"] for r in large) / 1024, 1),
-                "png_baked": _baker() is not None,
                 "database": database_url.split(":", 1)[0],
                 "python": platform.python_version(),
             }

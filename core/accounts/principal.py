@@ -41,6 +41,7 @@ class Action(StrEnum):
     SIGN = "sign"
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
+    MANAGE_ARCHIVE = "manage_archive"  # delete archived documents past their retention
     DELIVER = "deliver"  # send a holder's mail again, read the outbox
 
 
@@ -63,6 +64,7 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SIGN: frozenset({Role.SIGNATORY}),
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.MANAGE_ARCHIVE: frozenset({Role.ADMIN}),
     Action.DELIVER: _MANAGERS,
 }
 API_KEY_PERMISSIONS = frozenset(

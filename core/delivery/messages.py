@@ -16,7 +16,7 @@ from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from core.delivery.mailer import MailError
-from core.urls import credential_pdf_url, credential_url
+from core.urls import credential_pdf_url, credential_png_url, credential_url
 
 LANGUAGES = ("fr", "en")
 
@@ -98,7 +98,7 @@ def certificate_mail(
         "certification": header_text(mail.certification),
         "credential_url": url,
         "pdf_url": credential_pdf_url(base_url, mail.credential_id),
-        "badge_url": f"{url}.png",
+        "badge_url": credential_png_url(base_url, mail.credential_id),
         "valid_until": (
             format_date(mail.valid_until.date(), format="long", locale=language)
             if mail.valid_until

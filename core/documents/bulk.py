@@ -1,4 +1,4 @@
-"""The documents job: after issuance, each credential's certificate PDF is made and archived.
+"""The documents job: after issuance, each credential's certificate PDF and badges are made.
 
 The slow part (render and seal, tens of milliseconds a certificate) runs in the job's
 preparer, outside any transaction, so that two workers make documents side by side even on
@@ -16,6 +16,7 @@ from core.db.models import Credential, Job, Organization
 from core.db.models.document import CERTIFICATE_PDF
 from core.deps import Deps
 from core.documents.archive import archive_store, credential_document
+from core.documents.badges import badge_png, badge_svg
 from core.documents.certificate import certificate_pdf, make_certificate_pdf
 from core.documents.seal import existing_seal
 from core.documents.seal_keys import ensure_seal
@@ -82,7 +83,8 @@ def prepare_documents(runtime: Runtime, organization_id: int, payload: Any) -> d
 
 
 def record_documents(ctx: ChunkContext, payload: Any) -> None:
-    """Archive each credential's prepared PDF (or make it now): one item per credential."""
+    """Archive each credential's prepared PDF (or make it now) and its baked PNG and SVG
+    badges: one item per credential."""
     deps = ctx.deps
     store = archive_store(deps.settings)
     prepared: dict[str, bytes] = ctx.prepared or {}
@@ -92,3 +94,6 @@ def record_documents(ctx: ChunkContext, payload: Any) -> None:
             if credential is None or credential.organization_id != ctx.organization_id:
                 raise NotFound("no such credential")
             certificate_pdf(deps, store, credential, made=prepared.get(credential_id))
+            # Baking takes milliseconds (the base image is drawn once per process).
+            badge_png(deps, store, credential)
+            badge_svg(deps, store, credential)

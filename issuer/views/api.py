@@ -8,13 +8,22 @@ from flask import Blueprint, Response, jsonify, request
 
 from core.accounts.principal import Action
 from core.credentials.issue_request import parse_issue_request
+from core.documents.archive import archive_store
+from core.documents.images import MEDIA_TYPES
 from core.errors import InputError
 from core.tasks import enqueue
 from core.urls import credential_url
 from core.web.database import after_commit, deps, read_only
-from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
+from core.web.requests import (
+    bearer_token,
+    binary_body,
+    json_body,
+    json_object,
+    positive_int_arg,
+)
 from issuer.services.follow_up import follow_up
 from issuer.services.issuance import check_client_key, issue_credential
+from issuer.services.program_images import set_program_image
 from issuer.services.programs import (
     create_program,
     get_program,
@@ -147,6 +156,18 @@ def edit_program(code: str) -> Response:
     principal.require(Action.MANAGE_PROGRAMS)
     program = update_program(d, org, code, json_body(), actor=principal.actor)
     return jsonify(program_summary(d, org, program))
+
+
+@bp.put("/api/v1/programs/<code>/image")
+def edit_program_image(code: str) -> Response:
+    d = deps()
+    principal = authenticate_bearer(d, bearer_token())
+    org = organization_of(d, principal)
+    get_program(d, org, code)  # another body's program is 404 before any role check
+    principal.require(Action.MANAGE_PROGRAMS)
+    data, media_type = binary_body(MEDIA_TYPES)
+    store = archive_store(d.settings)
+    return jsonify(set_program_image(d, store, org, code, data, media_type, actor=principal.actor))
 
 
 @bp.get("/api/v1/programs/<code>")

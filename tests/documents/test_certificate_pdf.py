@@ -149,4 +149,5 @@ def test_an_unknown_credential_has_no_pdf(client) -> None:
 
 def test_the_credential_page_links_to_the_pdf(client, issued) -> None:
     page = client.get(f"/c/{issued['uuid']}", headers={"Accept": "text/html"}).data.decode()
-    assert f'href="/c/{issued["uuid"]}.pdf"' in page
+    for extension in ("pdf", "json", "jwt", "png", "svg"):
+        assert f'href="/c/{issued["uuid"]}.{extension}"' in page

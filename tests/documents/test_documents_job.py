@@ -25,7 +25,11 @@ def test_issuing_through_the_api_queues_the_pdf_which_the_worker_archives(
     progress = job_worker.wait(_documents_job(runtime))
     assert progress["state"] == "done" and progress["done"] == 1, progress
     with runtime.unit() as deps:
-        row = deps.session.scalars(select(Document).where(Document.credential_id == uuid)).one()
+        rows = deps.session.scalars(select(Document).where(Document.credential_id == uuid)).all()
+    by_kind = {r.kind: r for r in rows}
+    assert set(by_kind) == {"certificate_pdf", "badge_png", "badge_svg"}
+    row = by_kind["certificate_pdf"]
+    assert client.get(f"/c/{uuid}.png").headers["ETag"].strip('"') == by_kind["badge_png"].sha256
     served = client.get(f"/c/{uuid}.pdf")
     assert served.headers["ETag"].strip('"') == row.sha256  # the job's file, not a new one
     seal = check_seal(served.data, instance_ca(runtime))
@@ -72,7 +76,7 @@ def test_a_sessions_signature_makes_every_certificate_with_the_signatory_on_it(
     with runtime.unit() as deps:
         rows = deps.session.scalars(select(Document)).all()
         credential_ids = {r.credential_id for r in rows}
-    assert len(credential_ids) == 2
+    assert len(credential_ids) == 2 and len(rows) == 6  # a PDF, a PNG and an SVG each
     uuid = sorted(credential_ids)[0]
     text = page_texts(workflow.client.get(f"/c/{uuid}.pdf").data)[0]
     assert "signatory" in text and "Certificat" in text  # the signatory's name is "signatory"
