@@ -36,12 +36,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.i18n import init_i18n
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
+    from issuer.views.delivery_api import bp as issuer_delivery_api
     from issuer.views.documents_api import bp as documents_api
     from issuer.views.office import bp as office_bp
     from issuer.views.office_archive import bp as office_archive_bp
     from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
     from issuer.views.office_decisions import bp as office_decisions_bp
+    from issuer.views.office_delivery import bp as office_delivery_bp
     from issuer.views.office_documents import bp as office_documents_bp
     from issuer.views.office_grades import bp as office_grades_bp
     from issuer.views.office_reports import bp as office_reports_bp
@@ -82,6 +84,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     blueprints = (
         issuer_api,
         documents_api,
+        issuer_delivery_api,
         issuer_workflow,
         issuer_public,
         verifier_bp,
@@ -96,11 +99,15 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_audit_bp,
         office_documents_bp,
         office_archive_bp,
+        office_delivery_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The JSON APIs authenticate with a Bearer header (or not at all): no cookie to forge with.
-    init_csrf(app, exempt=(issuer_api, documents_api, issuer_workflow, verifier_bp))
+    init_csrf(
+        app,
+        exempt=(issuer_api, documents_api, issuer_delivery_api, issuer_workflow, verifier_bp),
+    )
     init_limits(app, settings)
     return app
 

@@ -7,9 +7,12 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import select
+
 from core.audit.log import append as audit
+from core.db.models import AuditEvent
 from core.errors import InputError
-from core.tasks import ChunkContext, register_handler
+from core.tasks import ChunkContext, OutsideContext, register_handler
 
 ITEMS = "test.items"
 
@@ -56,3 +59,40 @@ def do_items(ctx: ChunkContext, payload: dict[str, Any]) -> None:
 
 
 register_handler(ITEMS, do_items)
+
+
+OUTSIDE = "test.outside"
+
+
+def outside_items(ctx: OutsideContext, payload: dict[str, Any]) -> None:
+    """Each item writes its audit event in a unit of its own, once (a retry finds it written).
+
+    Payload: items; crash_after (items done before a simulated crash on the first attempt);
+    later (items left to a chunk run ``delay`` seconds later).
+    """
+    for i, item in enumerate(payload.get("items", [])):
+        if payload.get("crash_after") == i and ctx.attempt == 1:
+            raise ConnectionError("simulated crash in the middle of a chunk")
+        subject = f"{ctx.job_id}:{item}"
+        with ctx.runtime.unit() as deps:
+            written = deps.session.scalar(
+                select(AuditEvent.seq).where(
+                    AuditEvent.action == OUTSIDE, AuditEvent.subject == subject
+                )
+            )
+            if written is None:
+                audit(
+                    deps.session,
+                    actor="test",
+                    action=OUTSIDE,
+                    subject=subject,
+                    organization=None,
+                    now=deps.clock.now(),
+                    data={"chunk": ctx.chunk, "at": time.time()},
+                )
+        ctx.count()
+    if payload.get("later"):
+        ctx.add_chunk_later({"items": payload["later"]}, payload.get("delay", 0))
+
+
+register_handler(OUTSIDE, outside_items, outside_transaction=True)

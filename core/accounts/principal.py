@@ -44,6 +44,7 @@ class Action(StrEnum):
     MANAGE_TEMPLATES = "manage_templates"  # certificate templates (a program's, the body's)
     MANAGE_ORGANIZATION = "manage_organization"  # the body's legal mentions on its documents
     MANAGE_ARCHIVE = "manage_archive"  # delete archived documents past their retention
+    DELIVER = "deliver"  # send a holder's mail again, read the outbox
 
 
 _MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -68,9 +69,10 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_TEMPLATES: _MANAGERS,
     Action.MANAGE_ORGANIZATION: frozenset({Role.ADMIN}),
     Action.MANAGE_ARCHIVE: frozenset({Role.ADMIN}),
+    Action.DELIVER: _MANAGERS,
 }
-#: The engine's documents (templates, legal mentions) come with its rights: a body that only
-#: issues through the API needs its certificates to carry its mentions too.
+#: The engine's documents (templates, legal mentions) and its mails come with its rights: a body
+#: that only issues through the API needs its certificates to carry its mentions too.
 API_KEY_PERMISSIONS = frozenset(
     {
         Action.READ,
@@ -79,6 +81,7 @@ API_KEY_PERMISSIONS = frozenset(
         Action.MANAGE_PROGRAMS,
         Action.MANAGE_TEMPLATES,
         Action.MANAGE_ORGANIZATION,
+        Action.DELIVER,
     }
 )
 

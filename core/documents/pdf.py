@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,6 +83,11 @@ class _Fetcher(URLFetcher):  # type: ignore[misc]
 
 _font_config: FontConfiguration | None = None
 _font_css: CSS | None = None
+#: WeasyPrint (Pango, fontconfig) is not thread-safe, and the font configuration and parsed
+#: stylesheets below are shared: one document at a time per process. Workers are processes
+#: (`sceau worker`, gunicorn's sync workers), so this only orders threads (the tests' queue
+#: consumer runs a documents job and a mail job side by side; both may render).
+_rendering = threading.Lock()
 
 
 def _fonts() -> tuple[FontConfiguration, CSS]:
@@ -113,19 +119,20 @@ def render_pdf(
     """A PDF/A-3b of ``html`` (XMP identification, sRGB output intent, fonts embedded) with
     ``attachments``; ``assets`` are what the HTML may name as ``sceau:<name>``. Raises
     TemplateError when the HTML or a stylesheet refers to a refused URL."""
-    font_config, font_css = _fonts()
     fetcher = _Fetcher(assets or {})
     try:
-        sheets = [font_css] + [_stylesheet(text) for text in stylesheets]
-        document = HTML(string=html, url_fetcher=fetcher, base_url="sceau:/").render(
-            font_config=font_config, stylesheets=sheets
-        )
-        return bytes(
-            document.write_pdf(
-                pdf_variant="pdf/a-3b",
-                attachments=[_attachment(a) for a in attachments],
+        with _rendering:
+            font_config, font_css = _fonts()
+            sheets = [font_css] + [_stylesheet(text) for text in stylesheets]
+            document = HTML(string=html, url_fetcher=fetcher, base_url="sceau:/").render(
+                font_config=font_config, stylesheets=sheets
             )
-        )
+            return bytes(
+                document.write_pdf(
+                    pdf_variant="pdf/a-3b",
+                    attachments=[_attachment(a) for a in attachments],
+                )
+            )
     except FatalURLFetchingError as error:
         raise TemplateError(str(error)) from None
 

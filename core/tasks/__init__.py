@@ -4,18 +4,21 @@ from core.tasks.jobs import create_job, job_progress
 from core.tasks.queue import TaskQueue, enqueue, make_huey, run_worker, task_queue
 from core.tasks.registry import (
     Handler,
+    OutsideHandler,
     Preparer,
     handler_for,
     register_handler,
     register_preparer,
     unregister_handler,
 )
-from core.tasks.runner import INTERNAL_ERROR, ChunkContext
+from core.tasks.runner import INTERNAL_ERROR, ChunkContext, OutsideContext
 
 __all__ = [
     "INTERNAL_ERROR",
     "ChunkContext",
     "Handler",
+    "OutsideContext",
+    "OutsideHandler",
     "Preparer",
     "TaskQueue",
     "create_job",

@@ -85,9 +85,14 @@ class TaskQueue:
         """Queue a job whose creation is committed; returns at once (never waits for workers)."""
         self._start_job(job_id)
 
-    def enqueue_chunk(self, job_id: str, number: int) -> None:
-        """Queue one chunk's task (already-finished chunks are skipped when it runs)."""
-        self._run_chunk(job_id, number)
+    def enqueue_chunk(self, job_id: str, number: int, delay: float | None = None) -> None:
+        """Queue one chunk's task, to run now or ``delay`` seconds from now (Huey's schedule,
+        which the consumer's scheduler moves to the queue when due); already-finished chunks
+        are skipped when it runs."""
+        if delay:
+            self._run_chunk.schedule((job_id, number), delay=delay)
+        else:
+            self._run_chunk(job_id, number)
 
     def requeue_unfinished(self) -> int:
         """Queue every pending chunk of unfinished jobs again; how many.

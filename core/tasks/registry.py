@@ -6,11 +6,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from core.tasks.runner import ChunkContext
+    from core.tasks.runner import ChunkContext, OutsideContext
     from core.unit_of_work import Runtime
 
 #: A handler does one chunk of a job: handler(ctx, payload), in the unit of work ctx.deps.
 Handler = Callable[["ChunkContext", Any], None]
+#: A handler whose work cannot be rolled back (a mail sent stays sent): it runs outside the
+#: chunk's transaction and records each item's outcome in short units of its own.
+OutsideHandler = Callable[["OutsideContext", Any], None]
 
 #: A preparer does a chunk's slow work before its unit of work opens, so that it holds no
 #: write lock (SQLite has one for the whole database): preparer(runtime, organization_id,
@@ -18,12 +21,20 @@ Handler = Callable[["ChunkContext", Any], None]
 #: database; the handler records the result.
 Preparer = Callable[["Runtime", int, Any], Any]
 
-_HANDLERS: dict[str, Handler] = {}
+_HANDLERS: dict[str, Handler | OutsideHandler] = {}
+_OUTSIDE: set[str] = set()
 _PREPARERS: dict[str, Preparer] = {}
 
 
-def register_handler(kind: str, handler: Handler) -> None:
+def register_handler(
+    kind: str, handler: Handler | OutsideHandler, *, outside_transaction: bool = False
+) -> None:
     """Make ``handler`` run the chunks of jobs of ``kind`` (call it when the module is imported).
+
+    ``outside_transaction``: the handler gets an OutsideContext instead of a ChunkContext. No
+    unit of work is open while it runs (it opens its own with ``ctx.runtime.unit()``), so what
+    it records survives a crash in the middle of the chunk; in exchange it must be safe to run
+    again, and twice at once (a task delivered twice), for every item.
 
     Registering another function for a kind that has one is a programming error: two blueprints
     would be fighting over the same jobs.
@@ -32,11 +43,16 @@ def register_handler(kind: str, handler: Handler) -> None:
     if current is not None and current is not handler:
         raise ValueError(f"job kind {kind!r} already has a handler")
     _HANDLERS[kind] = handler
+    if outside_transaction:
+        _OUTSIDE.add(kind)
+    else:
+        _OUTSIDE.discard(kind)
 
 
 def unregister_handler(kind: str) -> None:
     """Forget the handler of ``kind`` (tests that register their own)."""
     _HANDLERS.pop(kind, None)
+    _OUTSIDE.discard(kind)
     _PREPARERS.pop(kind, None)
 
 
@@ -53,6 +69,11 @@ def preparer_for(kind: str) -> Preparer | None:
     return _PREPARERS.get(kind)
 
 
-def handler_for(kind: str) -> Handler | None:
+def handler_for(kind: str) -> Handler | OutsideHandler | None:
     """The handler registered for ``kind`` in this process, if any."""
     return _HANDLERS.get(kind)
+
+
+def runs_outside_transaction(kind: str) -> bool:
+    """Whether the handler of ``kind`` was registered with ``outside_transaction``."""
+    return kind in _OUTSIDE

@@ -5,12 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, cast
 
 from core.deps import Deps
 from core.errors import SceauError
 from core.tasks import jobs
-from core.tasks.registry import handler_for, preparer_for
+from core.tasks.registry import (
+    Handler,
+    OutsideHandler,
+    handler_for,
+    preparer_for,
+    runs_outside_transaction,
+)
 from core.unit_of_work import Runtime
 
 log = logging.getLogger(__name__)
@@ -19,18 +25,12 @@ log = logging.getLogger(__name__)
 INTERNAL_ERROR = "internal error"
 
 
-class ChunkContext:
-    """What a handler gets besides its payload: the open unit of work and ways to report.
+class _ChunkReport:
+    """What every handler reports: the items done and the items that failed, with messages
+    safe to show."""
 
-    Everything the handler writes through ``deps.session`` commits together with the chunk's
-    progress, or not at all: a chunk that crashes is rolled back whole and retried.
-    """
-
-    def __init__(
-        self, runtime: Runtime, deps: Deps, job_id: str, number: int, start: jobs.ChunkStart
-    ) -> None:
+    def __init__(self, runtime: Runtime, job_id: str, number: int, start: jobs.ChunkStart) -> None:
         self.runtime = runtime
-        self.deps = deps
         self.job_id = job_id
         self.chunk = number
         self.kind = start.kind
@@ -38,24 +38,6 @@ class ChunkContext:
         self.attempt = start.attempt
         self.done = 0
         self.errors: list[dict[str, Any]] = []
-        self.new_chunks: list[int] = []
-        self._after_commit: list[Callable[[], None]] = []
-        #: What the kind's preparer made before this unit of work opened (None without one).
-        self.prepared: Any = None
-
-    @contextmanager
-    def item(self, key: Any) -> Iterator[None]:
-        """Do one item in a savepoint: count it if the block succeeds; otherwise undo its
-        writes, record ``{"item": key, "message": ...}`` and go on with the next item."""
-        savepoint = self.deps.session.begin_nested()
-        try:
-            yield
-        except Exception as error:
-            savepoint.rollback()
-            self.fail_item(key, error)
-        else:
-            savepoint.commit()
-            self.done += 1
 
     def count(self, n: int = 1) -> None:
         """Count ``n`` items done (for handlers that do not use ``item``)."""
@@ -79,6 +61,38 @@ class ChunkContext:
             )
             message = INTERNAL_ERROR
         self.errors.append({"item": _json_key(key), "message": message})
+
+
+class ChunkContext(_ChunkReport):
+    """What a handler gets besides its payload: the open unit of work and ways to report.
+
+    Everything the handler writes through ``deps.session`` commits together with the chunk's
+    progress, or not at all: a chunk that crashes is rolled back whole and retried.
+    """
+
+    def __init__(
+        self, runtime: Runtime, deps: Deps, job_id: str, number: int, start: jobs.ChunkStart
+    ) -> None:
+        super().__init__(runtime, job_id, number, start)
+        self.deps = deps
+        self.new_chunks: list[int] = []
+        self._after_commit: list[Callable[[], None]] = []
+        #: What the kind's preparer made before this unit of work opened (None without one).
+        self.prepared: Any = None
+
+    @contextmanager
+    def item(self, key: Any) -> Iterator[None]:
+        """Do one item in a savepoint: count it if the block succeeds; otherwise undo its
+        writes, record ``{"item": key, "message": ...}`` and go on with the next item."""
+        savepoint = self.deps.session.begin_nested()
+        try:
+            yield
+        except Exception as error:
+            savepoint.rollback()
+            self.fail_item(key, error)
+        else:
+            savepoint.commit()
+            self.done += 1
 
     def add_chunks(self, payloads: Sequence[Any]) -> list[int]:
         """Split the rest of the work: new chunks of this job, queued once this one commits.
@@ -115,6 +129,33 @@ class ChunkContext:
                 )
 
 
+class OutsideContext(_ChunkReport):
+    """What a handler registered with ``outside_transaction`` gets: no open unit of work.
+
+    Its work cannot be undone (a mail sent stays sent), so it must not sit inside a
+    transaction that a crash would roll back, nor hold the chunk's locks while it talks to the
+    outside world: it records each item's outcome in short units of its own
+    (``runtime.unit()``). The chunk is marked finished afterwards, in one more unit, with what
+    the handler counted and the chunks it left for later.
+    """
+
+    def __init__(self, runtime: Runtime, job_id: str, number: int, start: jobs.ChunkStart) -> None:
+        super().__init__(runtime, job_id, number, start)
+        self.later: list[tuple[Any, float]] = []
+
+    def add_chunk_later(self, payload: Any, delay_seconds: float) -> None:
+        """Leave part of the work to a new chunk of this job, run ``delay_seconds`` after this
+        one finishes (a retry with backoff). A worker that starts runs it earlier: a handler
+        checks that its items are due."""
+        self.later.append((payload, max(0.0, delay_seconds)))
+
+
+class EnqueueChunk(Protocol):
+    """Queue one chunk's task, now or after ``delay`` seconds (TaskQueue.enqueue_chunk)."""
+
+    def __call__(self, job_id: str, number: int, delay: float | None = None) -> None: ...
+
+
 def _json_key(key: Any) -> Any:
     if key is None or isinstance(key, str | int | float | bool):
         return key
@@ -127,7 +168,7 @@ def run_chunk(
     number: int,
     *,
     final_attempt: bool,
-    enqueue_chunk: Callable[[str, int], None],
+    enqueue_chunk: EnqueueChunk | Callable[..., None],
 ) -> None:
     """Run chunk ``number`` of a job once; raise to have the queue retry it.
 
@@ -146,25 +187,31 @@ def run_chunk(
             log.error("job %s: no handler for kind %r in this worker", job_id, start.kind)
             _fail_chunk(runtime, job_id, number, "this kind of job cannot be run")
             return
-        preparer = preparer_for(start.kind)
-        # Outside any transaction: a slow preparation holds no lock (see register_preparer).
-        prepared = preparer(runtime, start.organization_id, start.payload) if preparer else None
-        with runtime.unit() as deps:
-            payload = jobs.lock_pending_chunk(deps.session, job_id, number)
-            if not jobs.is_pending(payload):
-                return
-            ctx = ChunkContext(runtime, deps, job_id, number, start)
-            ctx.prepared = prepared
-            handler(ctx, payload)
-            jobs.finish_chunk(
-                deps.session,
-                job_id,
-                number,
-                state="done",
-                done=ctx.done,
-                errors=ctx.errors,
-                now=deps.clock.now(),
-            )
+        ctx: ChunkContext | None = None
+        later: list[tuple[int, float | None]]
+        if runs_outside_transaction(start.kind):
+            later = _run_outside(runtime, job_id, number, start, cast(OutsideHandler, handler))
+        else:
+            preparer = preparer_for(start.kind)
+            # Outside any transaction: a slow preparation holds no lock (see register_preparer).
+            prepared = preparer(runtime, start.organization_id, start.payload) if preparer else None
+            with runtime.unit() as deps:
+                payload = jobs.lock_pending_chunk(deps.session, job_id, number)
+                if not jobs.is_pending(payload):
+                    return
+                ctx = ChunkContext(runtime, deps, job_id, number, start)
+                ctx.prepared = prepared
+                cast(Handler, handler)(ctx, payload)
+                jobs.finish_chunk(
+                    deps.session,
+                    job_id,
+                    number,
+                    state="done",
+                    done=ctx.done,
+                    errors=ctx.errors,
+                    now=deps.clock.now(),
+                )
+            later = [(new, None) for new in ctx.new_chunks]
     except SceauError as error:
         log.warning("job %s, chunk %s failed: %s", job_id, number, error.code)
         _fail_chunk(runtime, job_id, number, error.message)
@@ -179,13 +226,49 @@ def run_chunk(
         _fail_chunk(runtime, job_id, number, INTERNAL_ERROR)
         return
     # Side effects only now that the work is committed (DESIGN §1).
-    for new in ctx.new_chunks:
+    for new, delay in later:
         try:
-            enqueue_chunk(job_id, new)
+            if delay is None:
+                enqueue_chunk(job_id, new)
+            else:
+                enqueue_chunk(job_id, new, delay)
         except Exception:
             # The chunk is pending in the database: `sceau worker` queues it again at start.
             log.exception("job %s: could not queue chunk %s", job_id, new)
-    ctx.run_after_commit()
+    if ctx is not None:
+        ctx.run_after_commit()
+
+
+def _run_outside(
+    runtime: Runtime, job_id: str, number: int, start: jobs.ChunkStart, handler: OutsideHandler
+) -> list[tuple[int, float | None]]:
+    """Run an ``outside_transaction`` handler, then finish its chunk; the chunks it left for
+    later, with their delays."""
+    with runtime.unit() as deps:
+        payload = jobs.lock_pending_chunk(deps.session, job_id, number)
+    if not jobs.is_pending(payload):
+        return []
+    ctx = OutsideContext(runtime, job_id, number, start)
+    handler(ctx, payload)
+    with runtime.unit() as deps:
+        if not jobs.is_pending(jobs.lock_pending_chunk(deps.session, job_id, number)):
+            # The same task, delivered twice, ran beside this one and finished first: its
+            # record stands (the handler's items are safe to run twice, their counts are not).
+            return []
+        numbers: list[int] = []
+        if ctx.later:
+            jobs.lock_job(deps.session, job_id)  # the order ChunkContext.add_chunks locks in
+            numbers = jobs.add_chunks(deps.session, job_id, [p for p, _ in ctx.later])
+        jobs.finish_chunk(
+            deps.session,
+            job_id,
+            number,
+            state="done",
+            done=ctx.done,
+            errors=ctx.errors,
+            now=deps.clock.now(),
+        )
+    return [(n, delay) for n, (_, delay) in zip(numbers, ctx.later, strict=True)]
 
 
 def _fail_chunk(runtime: Runtime, job_id: str, number: int, message: str) -> None:

@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.credentials.issue_request import IssueRequest, Result, parse_instant
+from core.db.models import Delivery
+from core.delivery.records import dispatch_deliveries
 from core.deps import Deps
 from core.errors import NotFound, SceauError
 from core.keys.directory import find_org, org_did
 from core.keys.store import open_signing_keys
+from core.tasks import enqueue
 from issuer.services.issuance import issue_credential
 
 # Rows per unit of work: large enough that commits stop dominating, small enough that
@@ -96,9 +99,11 @@ def issue_rows(
     Rows are issued in chunks, one unit of work (one commit) per chunk and one savepoint per
     row: a failing row rolls back alone. A crash loses at most the chunk being issued, and a
     re-run issues it then, since every row carries an Idempotency-Key made of its content.
+    Each chunk's holders are mailed by a job queued after the chunk's commit.
     """
     report = BulkReport()
     for start in range(0, len(rows), chunk_size):
+        deliveries: list[Delivery] = []
         with unit() as deps:
             org = find_org(deps.session, slug)
             if org is None:
@@ -130,5 +135,11 @@ def issue_rows(
                         report.skipped += 1
                     else:
                         report.issued += 1
+                    if issued.delivery is not None:
+                        deliveries.append(issued.delivery)
                 on_row()
+            mail_job = dispatch_deliveries(deps, org, deliveries, actor)
+            settings = deps.settings
+        if mail_job is not None:
+            enqueue(settings, mail_job)
     return report

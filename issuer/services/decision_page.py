@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 
 from core.accounts.principal import Action, Principal
-from core.db.models import Candidate, Credential, Enrollment, ExamSession, StaffMember
+from core.db.models import Candidate, Credential, Delivery, Enrollment, ExamSession, StaffMember
+from core.delivery.records import latest_deliveries
 from core.deps import Deps
 from core.errors import NotFound
 from core.tasks import job_progress
@@ -44,6 +45,8 @@ class IssuedCredential:
     issued_at: datetime
     revoked_at: datetime | None
     revocation_reason: str | None
+    #: The newest mail to the holder (None: none was queued).
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ def _credentials(deps: Deps, session: ExamSession) -> list[IssuedCredential]:
         .order_by(Candidate.family_name, Candidate.given_names, Enrollment.id)
     )
     base = deps.settings.base_url
+    found = rows.all()
+    mails = latest_deliveries(deps, [c.id for c, _ in found])
     return [
         IssuedCredential(
             id=c.id,
@@ -105,8 +110,9 @@ def _credentials(deps: Deps, session: ExamSession) -> list[IssuedCredential]:
             issued_at=c.issued_at,
             revoked_at=c.revoked_at,
             revocation_reason=c.revocation_reason,
+            delivery=mails.get(c.id),
         )
-        for c, candidate in rows
+        for c, candidate in found
     ]
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.accounts.principal import Action, Principal
-from core.db.models import Candidate, Enrollment, ExamSession
+from core.db.models import Candidate, Credential, Delivery, Enrollment, ExamSession
+from core.delivery.records import latest_deliveries
 from core.deps import Deps
 from core.errors import InputError
+from core.urls import credential_url
 from core.workflow.candidates import csv_rows, parse_candidates
 from core.workflow.eligibility import EligibilityRecord, Override, assess_eligibility
 from core.workflow.grading import Language
@@ -67,6 +69,10 @@ class EligibilityFile:
     prerequisites: list[tuple[str, bool]]
     #: The computed reasons in the page's language (None while nothing was recorded).
     reasons: list[str] | None
+    #: The credential issued for this file, its URL and its newest mail to the holder.
+    credential: Credential | None = None
+    credential_url: str | None = None
+    delivery: Delivery | None = None
 
 
 def eligibility_file(
@@ -93,6 +99,9 @@ def eligibility_file(
         if enrollment.eligibility_override:
             override = Override(bool(enrollment.eligible), enrollment.eligibility_override)
         _eligible, reasons = assess_eligibility(rules, record, override, language)
+    credential = (
+        deps.session.get(Credential, enrollment.credential_id) if enrollment.credential_id else None
+    )
     return EligibilityFile(
         enrollment,
         enrollment.candidate,
@@ -100,6 +109,9 @@ def eligibility_file(
         rules,
         list(zip(rules.prerequisites, met, strict=False)),
         reasons,
+        credential,
+        credential_url(deps.settings.base_url, credential.id) if credential else None,
+        latest_deliveries(deps, [credential.id]).get(credential.id) if credential else None,
     )
 
 

@@ -18,7 +18,8 @@ from core.credentials.issue_request import IssueRequest, ProgramCode
 from core.credentials.proofs import sign_credential
 from core.credentials.schema import schema_problems
 from core.credentials.vcjwt import sign_vc_jwt
-from core.db.models import Credential, Organization
+from core.db.models import Credential, Delivery, Organization
+from core.delivery.records import queue_delivery
 from core.deps import Deps
 from core.errors import Conflict, InputError
 from core.keys.directory import issuer_profile, org_did
@@ -35,10 +36,14 @@ from issuer.services.programs import (
 
 @dataclass(frozen=True)
 class Issued:
-    """The stored credential and whether it was replayed from an earlier identical request."""
+    """The stored credential and whether it was replayed from an earlier identical request;
+    ``delivery``: the holder's mail, queued with a new credential (the caller hands it to the
+    task queue with core.delivery.records.dispatch_deliveries, then queues the job after its
+    commit)."""
 
     credential: Credential
     replayed: bool = False
+    delivery: Delivery | None = None
 
 
 # Looked up before every keyed issue (each CSV row): columns only, the document is loaded on a hit.
@@ -86,7 +91,7 @@ def internal_key(*parts: str) -> str:
 def check_client_key(key: str) -> None:
     """InputError unless a client's ``key`` is 1 to 200 printable ASCII characters without
     spaces, outside Sceau's own namespace."""
-    if key[:len(RESERVED_KEY_PREFIX)].lower() == RESERVED_KEY_PREFIX:
+    if key[: len(RESERVED_KEY_PREFIX)].lower() == RESERVED_KEY_PREFIX:
         raise InputError(
             f"Idempotency-Keys starting with {RESERVED_KEY_PREFIX!r} are reserved for Sceau",
             code="invalid_idempotency_key",
@@ -235,4 +240,4 @@ def issue_credential(
         deferred_audit.append(event)
     else:
         audit(deps.session, **event)
-    return Issued(row)
+    return Issued(row, delivery=queue_delivery(deps, row))

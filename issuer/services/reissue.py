@@ -120,8 +120,9 @@ def _request(deps: Deps, old: Credential, fix: Corrections) -> IssueRequest:
         recipient=Recipient(
             fix.email or old.recipient_email,
             fix.name if fix.name is not None else old.recipient_name,
-            fix.show_name if fix.show_name is not None else "name" in subject
-            or old.recipient_name is None,
+            fix.show_name
+            if fix.show_name is not None
+            else "name" in subject or old.recipient_name is None,
         ),
         achievement=achievement,
         valid_from=old.valid_from,

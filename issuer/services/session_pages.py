@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from core.accounts.principal import Action, Principal, Role
-from core.db.models import Candidate, Enrollment, ExamSession, Program, StaffMember
+from core.db.models import Candidate, Delivery, Enrollment, ExamSession, Program, StaffMember
+from core.delivery.records import latest_deliveries
 from core.deps import Deps
 from core.errors import PermissionDenied
 from core.workflow.grading import Assessment
@@ -155,6 +156,8 @@ class CandidateLine:
     state: str
     eligible: bool | None
     result: EnrollmentResult | None
+    #: The issued credential's newest mail to the holder (None: none, or nothing issued).
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True)
@@ -238,9 +241,17 @@ def session_page(
             else stored_results(deps, session, among=ids)
         )
     }
+    mails = latest_deliveries(deps, [e.credential_id for e, _c in found.items if e.credential_id])
     lines = [
         CandidateLine(
-            e.id, c.display_name, c.email, c.birth_date, e.state, e.eligible, results.get(e.id)
+            e.id,
+            c.display_name,
+            c.email,
+            c.birth_date,
+            e.state,
+            e.eligible,
+            results.get(e.id),
+            mails.get(e.credential_id) if e.credential_id else None,
         )
         for e, c in found.items
     ]

@@ -114,6 +114,9 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     # The Message-ID header of the mail sent (or written to the outbox).
     message_id: Mapped[str | None] = mapped_column(String(300))
+    # The file name of the mail in the outbox folder when no SMTP server is set: the back
+    # office lists a body's outbox from these rows, never from the folder (migration 0007).
+    outbox_file: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
