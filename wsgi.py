@@ -36,10 +36,12 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.i18n import init_i18n
     from core.web.limits import init_limits
     from issuer.views.api import bp as issuer_api
+    from issuer.views.documents_api import bp as issuer_documents
     from issuer.views.office import bp as office_bp
     from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
     from issuer.views.office_decisions import bp as office_decisions_bp
+    from issuer.views.office_documents import bp as office_documents_bp
     from issuer.views.office_grades import bp as office_grades_bp
     from issuer.views.office_reports import bp as office_reports_bp
     from issuer.views.office_sessions import bp as office_sessions_bp
@@ -79,6 +81,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     blueprints = (
         issuer_api,
         issuer_workflow,
+        issuer_documents,
         issuer_public,
         verifier_bp,
         wallet_bp,
@@ -89,12 +92,13 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_grades_bp,
         office_decisions_bp,
         office_reports_bp,
+        office_documents_bp,
         office_audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     # The JSON APIs authenticate with a Bearer header (or not at all): no cookie to forge with.
-    init_csrf(app, exempt=(issuer_api, issuer_workflow, verifier_bp))
+    init_csrf(app, exempt=(issuer_api, issuer_workflow, issuer_documents, verifier_bp))
     init_limits(app, settings)
     return app
 
