@@ -38,6 +38,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.api import bp as issuer_api
     from issuer.views.documents_api import bp as issuer_documents
     from issuer.views.office import bp as office_bp
+    from issuer.views.office_archive import bp as office_archive_bp
     from issuer.views.office_audit import bp as office_audit_bp
     from issuer.views.office_candidates import bp as office_candidates_bp
     from issuer.views.office_decisions import bp as office_decisions_bp
@@ -94,6 +95,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_reports_bp,
         office_documents_bp,
         office_audit_bp,
+        office_archive_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

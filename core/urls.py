@@ -16,6 +16,9 @@ CREDENTIAL_JSON_ROUTE = "/c/<uuid:credential_id>.json"
 CREDENTIAL_JWT_ROUTE = "/c/<uuid:credential_id>.jwt"
 #: The sealed certificate PDF (PDF/A-3b with the credential attached).
 CREDENTIAL_PDF_ROUTE = "/c/<uuid:credential_id>.pdf"
+#: The credential's badge image with the credential baked in (PNG, SVG).
+CREDENTIAL_PNG_ROUTE = "/c/<uuid:credential_id>.png"
+CREDENTIAL_SVG_ROUTE = "/c/<uuid:credential_id>.svg"
 #: The path under which every managed credential lives (the VC API refuses ids there).
 CREDENTIALS_PATH = "/c"
 #: An organization's OB Profile and DID document (issuer blueprint, public views).
@@ -23,6 +26,8 @@ ISSUER_PROFILE_ROUTE = "/issuers/<slug>"
 DID_DOCUMENT_ROUTE = "/issuers/<slug>/did.json"
 #: A program's OB Achievement.
 ACHIEVEMENT_ROUTE = "/achievements/<slug>/<code>"
+#: A program's badge image (the ``image`` of its Achievement).
+ACHIEVEMENT_IMAGE_ROUTE = "/achievements/<slug>/<code>/image"
 #: A signed BitstringStatusListCredential.
 STATUS_LIST_ROUTE = "/status/<slug>/<int:number>"
 
@@ -47,6 +52,16 @@ def credential_pdf_url(base_url: str, credential_id: str) -> str:
     return f"{credential_url(base_url, credential_id)}.pdf"
 
 
+def credential_png_url(base_url: str, credential_id: str) -> str:
+    """The credential's baked PNG badge."""
+    return f"{credential_url(base_url, credential_id)}.png"
+
+
+def credential_svg_url(base_url: str, credential_id: str) -> str:
+    """The credential's baked SVG badge."""
+    return f"{credential_url(base_url, credential_id)}.svg"
+
+
 def issuer_profile_url(base_url: str, slug: str) -> str:
     """Where the organization's OB Profile is served (its ``url`` when it names no site)."""
     return f"{base_url}/issuers/{slug}"
@@ -60,6 +75,11 @@ def did_document_url(base_url: str, slug: str) -> str:
 def achievement_url(base_url: str, slug: str, code: str) -> str:
     """The id of a program's Achievement, also the URL where it is served."""
     return f"{base_url}/achievements/{slug}/{code}"
+
+
+def achievement_image_url(base_url: str, slug: str, code: str) -> str:
+    """The program's badge image, the ``image.id`` of its Achievement."""
+    return f"{achievement_url(base_url, slug, code)}/image"
 
 
 def status_list_url(base_url: str, slug: str, number: int) -> str:

@@ -139,10 +139,13 @@ def _fetcher(settings: Settings) -> Callable[[str], bytes]:
     return lambda url: _FETCHED.get(url, settings.status_cache_seconds, load)
 
 
-def verify_untrusted(deps: Deps, unverified_credential: object) -> VerificationReport:
-    """Run the one pipeline on a credential (dict) or VC-JWT (str); never raises."""
+def verify_untrusted(
+    deps: Deps, unverified_credential: object, *, offline: bool = False
+) -> VerificationReport:
+    """Run the one pipeline on a credential (dict) or VC-JWT (str); never raises. ``offline``
+    reads keys and status lists of this instance only: nothing is fetched from the network."""
     settings = deps.settings
-    fetcher = _fetcher(settings)
+    fetcher = None if offline else _fetcher(settings)
     resolver = DidResolver(
         lambda did: local_did_document(deps.session, settings, did),
         fetcher=fetcher,

@@ -276,8 +276,9 @@ def demo() -> None:
 
 def register(cli: click.Group) -> None:
     """Attach the issuer commands to the root `sceau` group."""
+    from issuer.archive_cli import archive
     from issuer.seal_cli import seal
     from issuer.staff_cli import staff
 
-    for command in (db, org, keys, program, issue, revoke, audit, demo, staff, seal):
+    for command in (db, org, keys, program, issue, revoke, audit, demo, staff, seal, archive):
         cli.add_command(command)

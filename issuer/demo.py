@@ -35,6 +35,7 @@ from core.workflow.candidates import csv_rows, parse_candidates
 from core.workflow.grading import ABSENT, Scheme
 from issuer.demo_data import (
     ACTOR,
+    MENTIONS,
     NAME,
     PROFILES,
     PROGRAM,
@@ -99,7 +100,14 @@ def _organization(deps: Deps) -> tuple[Organization, str | None]:
     if org is not None:
         return org, None
     created = create_organization(deps, slug=SLUG, name=NAME, url=None, actor=ACTOR)
-    return created.organization, created.api_key
+    org = created.organization
+    # The mentions a French certificate carries (fictional numbers; the SIRET's checksum holds).
+    org.legal_name = MENTIONS["legal_name"]
+    org.siret = MENTIONS["siret"]
+    org.nda = MENTIONS["nda"]
+    org.address = MENTIONS["address"]
+    org.signatory_role = MENTIONS["signatory_role"]
+    return org, created.api_key
 
 
 def _program(deps: Deps, org: Organization) -> None:

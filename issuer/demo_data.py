@@ -7,6 +7,13 @@ from typing import Any
 
 SLUG = "demo"
 NAME = "Organisme de démonstration"
+MENTIONS = {
+    "legal_name": "Organisme de démonstration SAS",
+    "siret": "73282932000074",
+    "nda": "11 75 99999 75",
+    "address": "12 rue de l'Exemple, 75011 Paris",
+    "signatory_role": "Président du jury",
+}
 ACTOR = "demo"
 
 PROGRAM: dict[str, Any] = {

@@ -3,12 +3,14 @@ the average, absent, not eligible), with postal addresses, for the tests of its 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
+from sqlalchemy import select
 from workflow_support import Workflow
+
+from core.db.models import Job
+from core.documents.bulk import JOB_KIND as DOCUMENTS_JOB
 
 #: The candidates, with their postal addresses; a formula hides in one address line.
 CSV = (
@@ -70,6 +72,7 @@ def signed_session(workflow: Workflow, job_worker: Any) -> SignedSession:
     )
     assert signed.status_code == 202, signed.json
     assert job_worker.wait(signed.json["job"])["state"] == "done"
+    wait_for_documents(job_worker)
     listed = workflow.client.get(
         f"/api/v1/sessions/{session}/credentials", headers=workflow.body.auth("manager")
     ).json
@@ -78,12 +81,10 @@ def signed_session(workflow: Workflow, job_worker: Any) -> SignedSession:
     return SignedSession(session, ids, credentials)
 
 
-@pytest.fixture(autouse=False)
-def fresh_seal_cache() -> Iterator[None]:
-    """Forget the seal signers cached by row id: the tests empty the tables, so a new
-    instance CA can get the id of an earlier one (until the cache keys by certificate)."""
-    from core.documents import seal
-
-    seal._signers.clear()
-    yield
-    seal._signers.clear()
+def wait_for_documents(job_worker: Any) -> None:
+    """Wait for the documents jobs that issuing queued (each credential's PDF and badges), so
+    that a test never races them."""
+    with job_worker.queue.runtime().read_sessions() as session:
+        jobs = session.scalars(select(Job.id).where(Job.kind == DOCUMENTS_JOB)).all()
+    for job_id in jobs:
+        assert job_worker.wait(job_id)["state"] == "done"

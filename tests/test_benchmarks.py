@@ -26,3 +26,25 @@ def test_the_workflow_benchmark_runs_at_a_tiny_size() -> None:
     assert figures["database"] == ("postgresql+psycopg" if pg else "sqlite")
     for key in ("import_s", "results_s", "issue_s", "credentials_per_s", "peak_rss_mb"):
         assert figures[key] > 0, key
+
+
+def test_the_documents_benchmark_runs_at_a_tiny_size() -> None:
+    command = [sys.executable, "-m", "benchmarks.documents", "--small", "2", "--large", "4"]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.splitlines()[-1])
+    assert figures["certificates"] == 4 and figures["workers"] == 2
+    assert set(figures["ms_per_certificate"]) == {
+        "credential",
+        "template",
+        "pdf",
+        "seal",
+        "png",
+        "archive",
+        "total",
+    }
+    for key in ("certificates_per_s", "peak_rss_mb_100", "peak_rss_mb_1000"):
+        assert figures[key] > 0, key
+    assert all(v > 0 for v in figures["ms_per_certificate"].values())

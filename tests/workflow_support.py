@@ -169,3 +169,27 @@ class Workflow:
         return self.client.post(
             f"/api/v1/sessions/{session_id}/{step}", json=json, headers=self.body.auth(who)
         )
+
+
+def approved_session(workflow: Any, csv: str = CSV) -> tuple[str, dict[str, str]]:
+    """A session of ``csv``'s candidates, proposed and approved: charles fails, the rest pass."""
+    workflow.program()
+    session = workflow.session()
+    ids = workflow.enroll(session, csv)
+    for enrollment in ids.values():
+        assert workflow.eligible(enrollment).status_code == 200
+    scores = {"ECR": 14, "ORA": "13,5", "PRA": 12.5}
+    for email, enrollment in ids.items():
+        failing = {"PRA": 9} if email.startswith("charles") else {}
+        assert workflow.grade(enrollment, {**scores, **failing}).status_code == 200
+    assert workflow.act(session, "proposal", "manager").status_code == 200
+    assert workflow.act(session, "approval", "manager2").status_code == 200
+    return session, ids
+
+
+def sign_session(workflow: Any, session: str, code: str | None = None) -> Any:
+    """The signatory signs ``session`` with a fresh TOTP code (or ``code``)."""
+    body = workflow.body
+    return workflow.act(
+        session, "signature", "signatory", json={"totp": code or body.code("signatory")}
+    )

@@ -9,15 +9,18 @@ from flask import Blueprint, Response, abort, render_template, request
 from core import urls
 from core.credentials.serving import credential_json_text
 from core.db.models import Credential
-from core.documents.archive import archive_store, read_document
+from core.db.models.document import BADGE_PNG, BADGE_SVG
+from core.documents.archive import archive_store, credential_document, read_document
+from core.documents.badges import badge_png, badge_svg
 from core.documents.certificate import certificate_pdf
 from core.verifying import verify_stored
-from core.web.database import deps, read_only
-from core.web.headers import public_resource
+from core.web.database import deps, read_only, writing_deps
+from core.web.headers import public_image, public_resource
 
 bp = Blueprint("wallet", __name__, template_folder="templates")
 
 CACHE_SECONDS = 60
+#: Archived documents (certificate, badges) never change: caches may keep them for good.
 DOCUMENT_CACHE_SECONDS = 86400
 
 
@@ -65,6 +68,43 @@ def credential_pdf(credential_id: Any) -> Response:
     public_resource(response, DOCUMENT_CACHE_SECONDS)
     response.headers["Cache-Control"] += ", immutable"
     return response.make_conditional(request)
+
+
+@bp.get(urls.CREDENTIAL_PNG_ROUTE)
+@read_only
+def credential_png(credential_id: Any) -> Response:
+    return _badge(str(credential_id), "png")
+
+
+@bp.get(urls.CREDENTIAL_SVG_ROUTE)
+@read_only
+def credential_svg(credential_id: Any) -> Response:
+    return _badge(str(credential_id), "svg")
+
+
+_BADGES = {"png": (BADGE_PNG, badge_png), "svg": (BADGE_SVG, badge_svg)}
+
+
+def _badge(credential_id: str, extension: str) -> Response:
+    """The credential's baked badge, from the archive. The first request for it makes it:
+    that request leaves its read-only session for one that writes. A revoked credential's
+    badge is served too (verifying the credential it carries tells the status)."""
+    kind, make = _BADGES[extension]
+    d = deps()
+    row = _credential(credential_id)
+    document = credential_document(d.session, row.id, kind)
+    store = archive_store(d.settings)
+    if document is None:
+        d = writing_deps()
+        document = make(d, store, d.session.get_one(Credential, credential_id))
+    if request.if_none_match.contains(document.sha256):
+        response = Response(status=304)
+    else:
+        response = Response(read_document(store, document), content_type=document.media_type)
+        filename = f"badge-{credential_id}.{extension}"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    response.set_etag(document.sha256)
+    return public_image(response, DOCUMENT_CACHE_SECONDS, immutable=True)
 
 
 @bp.get(urls.CREDENTIAL_ROUTE)

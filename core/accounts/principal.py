@@ -41,6 +41,7 @@ class Action(StrEnum):
     SIGN = "sign"
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
+    MANAGE_ARCHIVE = "manage_archive"  # delete archived documents past their retention
 
 
 _MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -62,6 +63,7 @@ STAFF_PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SIGN: frozenset({Role.SIGNATORY}),
     Action.MANAGE_STAFF: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN, Role.AUDITOR}),
+    Action.MANAGE_ARCHIVE: frozenset({Role.ADMIN}),
 }
 API_KEY_PERMISSIONS = frozenset({Action.READ, Action.ISSUE, Action.REVOKE, Action.MANAGE_PROGRAMS})
 

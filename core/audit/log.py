@@ -173,3 +173,30 @@ def record(
         now=now or deps.clock.now(),
         data=data,
     )
+
+
+#: The fields of an event as archives carry it (``exported_event``), chain fields included.
+EXPORTED_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "subject",
+    "organization",
+    "data",
+    "prevHash",
+    "hash",
+)
+
+
+def exported_event(event: AuditEvent) -> dict[str, Any]:
+    """An event with what it takes to check its hash away from the database (an archive)."""
+    return {"seq": event.seq, **_fields(event), "prevHash": event.prev_hash, "hash": event.hash}
+
+
+def exported_event_intact(event: dict[str, Any]) -> bool:
+    """Whether an exported event (already checked to have the EXPORTED_FIELDS, with their
+    types) still has the hash its content and its link to the previous event give."""
+    fields = {k: event[k] for k in ("actor", "action", "subject", "organization", "data", "at")}
+    recorded: str = event["hash"]
+    return _event_hash(event["prevHash"], event["seq"], fields) == recorded

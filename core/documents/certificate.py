@@ -6,6 +6,8 @@ is first asked for) and archived; the archived file is the one served from then 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from core import urls
@@ -26,6 +28,7 @@ from core.documents.certificate_data import Signatory, certificate_context, docu
 from core.documents.pdf import Asset, PdfAttachment, render_pdf
 from core.documents.qr import qr_png
 from core.documents.seal import seal_pdf
+from core.documents.seal_keys import OpenSeal
 from core.documents.templating import active_template, render_source
 
 PDF_MEDIA_TYPE = "application/pdf"
@@ -63,10 +66,20 @@ def attachments(credential: Credential) -> list[PdfAttachment]:
     ]
 
 
-def make_certificate_pdf(deps: Deps, credential: Credential) -> bytes:
-    """Render and seal the credential's certificate (not archived: see certificate_pdf)."""
-    org = deps.session.get(Organization, credential.organization_id)
-    assert org is not None
+@dataclass(frozen=True)
+class CertificateSource:
+    """What the renderer gets for one certificate: the template rendered for its credential."""
+
+    org: Organization
+    html: str
+    css: str
+    assets: dict[str, Asset]
+    attachments: list[PdfAttachment]
+
+
+def certificate_source(deps: Deps, credential: Credential) -> CertificateSource:
+    """Render the credential's template (the program's, the body's or the default)."""
+    org = deps.session.get_one(Organization, credential.organization_id)
     program = deps.session.get(Program, credential.program_id) if credential.program_id else None
     url = urls.credential_url(deps.settings.base_url, credential.id)
     language = document_language(org, program)
@@ -74,21 +87,50 @@ def make_certificate_pdf(deps: Deps, credential: Credential) -> bytes:
         credential, org, program, _signatory(deps, credential, org), url=url, language=language
     )
     html_source, css_source = active_template(deps, org, program)
-    pdf = render_pdf(
-        render_source(html_source, context, "HTML template"),
+    return CertificateSource(
+        org=org,
+        html=render_source(html_source, context, "HTML template"),
+        css=render_source(css_source, context, "CSS template"),
         assets={"qr.png": Asset(qr_png(url), "image/png")},
         attachments=attachments(credential),
-        stylesheets=[render_source(css_source, context, "CSS template")],
     )
-    return seal_pdf(deps, org, pdf, reason=f"Certificat {credential.id}")
 
 
-def certificate_pdf(deps: Deps, store: ArchiveStore, credential: Credential) -> Document:
-    """The credential's archived certificate PDF, made and archived now if it has none."""
+def render_certificate(source: CertificateSource) -> bytes:
+    """The unsealed PDF/A-3b of a rendered template."""
+    return render_pdf(
+        source.html,
+        assets=source.assets,
+        attachments=source.attachments,
+        stylesheets=[source.css],
+    )
+
+
+def make_certificate_pdf(
+    deps: Deps, credential: Credential, *, seal: OpenSeal | None = None
+) -> bytes:
+    """Render and seal the credential's certificate (not archived: see certificate_pdf).
+
+    Without ``seal``, the body's seal certificate is made if it has none (a write)."""
+    source = certificate_source(deps, credential)
+    pdf = render_certificate(source)
+    return seal_pdf(deps, source.org, pdf, reason=seal_reason(credential), seal=seal)
+
+
+def seal_reason(credential: Credential) -> str:
+    """The reason a certificate's seal gives (shown by PDF readers)."""
+    return f"Certificat {credential.id}"
+
+
+def certificate_pdf(
+    deps: Deps, store: ArchiveStore, credential: Credential, *, made: bytes | None = None
+) -> Document:
+    """The credential's archived certificate PDF; archives ``made`` (a PDF prepared outside
+    this transaction) or makes one now, if it has none."""
     existing = credential_document(deps.session, credential.id, CERTIFICATE_PDF)
     if existing is not None:
         return existing
-    data = make_certificate_pdf(deps, credential)
+    data = made if made is not None else make_certificate_pdf(deps, credential)
     return store_document(
         deps.session,
         store,

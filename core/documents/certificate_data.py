@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from core.db.models import Credential, Organization, Program
 
@@ -99,7 +101,18 @@ def _framework_code(achievement: dict[str, Any], options: dict[str, Any]) -> tup
     return str(options.get("framework", "")), str(options.get("code", ""))
 
 
-def _results(achievement: dict[str, Any], subject: dict[str, Any]) -> list[dict[str, str]]:
+def _number(value: Any, language: str) -> str:
+    """A score as the language writes it ("13,5" in French), every digit kept."""
+    text = str(value)
+    try:
+        return format_decimal(Decimal(text), locale=language, decimal_quantization=False)
+    except (InvalidOperation, ValueError):
+        return text
+
+
+def _results(
+    achievement: dict[str, Any], subject: dict[str, Any], language: str
+) -> list[dict[str, str]]:
     names = {d.get("id"): d for d in achievement.get("resultDescription", [])}
     rows = []
     for result in subject.get("result", []):
@@ -108,8 +121,8 @@ def _results(achievement: dict[str, Any], subject: dict[str, Any]) -> list[dict[
         rows.append(
             {
                 "name": str(description.get("name", "")),
-                "value": str(result.get("value", "")),
-                "max": str(maximum) if maximum is not None else "",
+                "value": _number(result.get("value", ""), language),
+                "max": _number(maximum, language) if maximum is not None else "",
             }
         )
     return rows
@@ -149,7 +162,7 @@ def certificate_context(
             "code": code,
             "level": str(options.get("level", "")),
         },
-        "results": _results(achievement, subject) if show_results else [],
+        "results": _results(achievement, subject, language) if show_results else [],
         "body": {
             "name": org.name,
             "legal_name": org.legal_name or org.name,

@@ -10,6 +10,7 @@ import base64
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from weasyprint import CSS, HTML, Attachment
@@ -93,6 +94,15 @@ def _fonts() -> tuple[FontConfiguration, CSS]:
     return _font_config, _font_css
 
 
+@lru_cache(maxsize=64)
+def _stylesheet(text: str) -> CSS:
+    # Parsing the stylesheet costs as much as laying out the page, and a batch's certificates
+    # share one: parsed once per text. A stylesheet may use data: URIs and the fonts; images
+    # that differ per document (the QR code) belong in the HTML.
+    font_config, _ = _fonts()
+    return CSS(string=text, font_config=font_config, url_fetcher=_Fetcher({}))
+
+
 def render_pdf(
     html: str,
     *,
@@ -101,13 +111,12 @@ def render_pdf(
     stylesheets: Sequence[str] = (),
 ) -> bytes:
     """A PDF/A-3b of ``html`` (XMP identification, sRGB output intent, fonts embedded) with
-    ``attachments``. Raises TemplateError when the HTML refers to a refused URL."""
+    ``attachments``; ``assets`` are what the HTML may name as ``sceau:<name>``. Raises
+    TemplateError when the HTML or a stylesheet refers to a refused URL."""
     font_config, font_css = _fonts()
     fetcher = _Fetcher(assets or {})
     try:
-        sheets = [font_css] + [
-            CSS(string=s, font_config=font_config, url_fetcher=fetcher) for s in stylesheets
-        ]
+        sheets = [font_css] + [_stylesheet(text) for text in stylesheets]
         document = HTML(string=html, url_fetcher=fetcher, base_url="sceau:/").render(
             font_config=font_config, stylesheets=sheets
         )

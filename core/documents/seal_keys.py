@@ -16,7 +16,13 @@ from datetime import timedelta
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    load_der_private_key,
+    pkcs12,
+)
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import select, update
 
@@ -24,7 +30,7 @@ from core.db.models import Organization, SealCertificate
 from core.db.models.document import SEAL, SEAL_CA
 from core.deps import Deps
 from core.errors import InputError
-from core.keys.cipher import generate_p256, load_private_key, private_key_bytes
+from core.keys.cipher import generate_p256
 
 #: Said in the subject of every certificate this instance issues itself.
 NOT_QUALIFIED = "Cachet non qualifié / non-qualified seal"
@@ -47,6 +53,11 @@ class OpenSeal:
 
 _cache: dict[tuple[int, bytes], OpenSeal] = {}
 _cache_lock = threading.Lock()
+
+
+def _pkcs8(key: SealKey) -> bytes:
+    # Seal keys may be RSA (qualified certificates often are), unlike the credential keys.
+    return key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
 
 
 def _aad(row: SealCertificate) -> bytes:
@@ -130,13 +141,14 @@ def _save(
         not_after=certificate.not_valid_after_utc,
         created_at=deps.clock.now(),
     )
-    row.private_key_encrypted = deps.cipher.encrypt(private_key_bytes(key), aad=_aad(row))
+    row.private_key_encrypted = deps.cipher.encrypt(_pkcs8(key), aad=_aad(row))
     deps.session.add(row)
     deps.session.flush()
     return row
 
 
-def _active_seal(deps: Deps, org: Organization) -> SealCertificate | None:
+def active_seal(deps: Deps, org: Organization) -> SealCertificate | None:
+    """The body's active seal certificate row, if it has one (reads only)."""
     return deps.session.scalars(
         select(SealCertificate)
         .where(
@@ -151,7 +163,7 @@ def _active_seal(deps: Deps, org: Organization) -> SealCertificate | None:
 def ensure_seal(deps: Deps, org: Organization) -> SealCertificate:
     """The body's active seal certificate; issues one from the instance CA if it has none, or
     if its own has expired (flush only)."""
-    row = _active_seal(deps, org)
+    row = active_seal(deps, org)
     now = deps.clock.now()
     if row is not None and row.not_after > now + timedelta(days=1):
         return row
@@ -198,7 +210,9 @@ def open_seal(deps: Deps, row: SealCertificate) -> OpenSeal:
         cached = _cache.get(cache_key)
     if cached is not None:
         return cached
-    key = load_private_key(deps.cipher.decrypt(row.private_key_encrypted, aad=_aad(row)))
+    key = load_der_private_key(
+        deps.cipher.decrypt(row.private_key_encrypted, aad=_aad(row)), password=None
+    )
     if not isinstance(key, ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey):
         raise InputError("a seal key must be an EC or RSA key")
     chain = tuple(x509.load_pem_x509_certificates(row.chain_pem.encode())) if row.chain_pem else ()

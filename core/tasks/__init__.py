@@ -2,13 +2,21 @@
 
 from core.tasks.jobs import create_job, job_progress
 from core.tasks.queue import TaskQueue, enqueue, make_huey, run_worker, task_queue
-from core.tasks.registry import Handler, handler_for, register_handler, unregister_handler
+from core.tasks.registry import (
+    Handler,
+    Preparer,
+    handler_for,
+    register_handler,
+    register_preparer,
+    unregister_handler,
+)
 from core.tasks.runner import INTERNAL_ERROR, ChunkContext
 
 __all__ = [
     "INTERNAL_ERROR",
     "ChunkContext",
     "Handler",
+    "Preparer",
     "TaskQueue",
     "create_job",
     "enqueue",
@@ -16,6 +24,7 @@ __all__ = [
     "job_progress",
     "make_huey",
     "register_handler",
+    "register_preparer",
     "run_worker",
     "task_queue",
     "unregister_handler",

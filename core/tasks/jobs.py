@@ -97,6 +97,8 @@ class ChunkStart:
     organization_id: int
     #: 1 for the first try of the chunk, 2 for its first retry, ...
     attempt: int
+    #: The chunk's payload as read at its start (for a preparer: see core.tasks.registry).
+    payload: Any = None
 
 
 def start_chunk(session: Session, job_id: str, number: int, now: datetime) -> ChunkStart | None:
@@ -118,11 +120,16 @@ def start_chunk(session: Session, job_id: str, number: int, now: datetime) -> Ch
         .values(state="running", started_at=now)
     )
     row = session.execute(
-        select(Job.kind, Job.organization_id, JobChunk.attempts)
+        select(Job.kind, Job.organization_id, JobChunk.attempts, JobChunk.payload)
         .join(JobChunk, JobChunk.job_id == Job.id)
         .where(Job.id == job_id, JobChunk.number == number)
     ).one()
-    return ChunkStart(kind=row.kind, organization_id=row.organization_id, attempt=row.attempts)
+    return ChunkStart(
+        kind=row.kind,
+        organization_id=row.organization_id,
+        attempt=row.attempts,
+        payload=row.payload,
+    )
 
 
 _NOT_PENDING = object()

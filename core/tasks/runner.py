@@ -10,7 +10,7 @@ from typing import Any
 from core.deps import Deps
 from core.errors import SceauError
 from core.tasks import jobs
-from core.tasks.registry import handler_for
+from core.tasks.registry import handler_for, preparer_for
 from core.unit_of_work import Runtime
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,8 @@ class ChunkContext:
         self.errors: list[dict[str, Any]] = []
         self.new_chunks: list[int] = []
         self._after_commit: list[Callable[[], None]] = []
+        #: What the kind's preparer made before this unit of work opened (None without one).
+        self.prepared: Any = None
 
     @contextmanager
     def item(self, key: Any) -> Iterator[None]:
@@ -144,11 +146,15 @@ def run_chunk(
             log.error("job %s: no handler for kind %r in this worker", job_id, start.kind)
             _fail_chunk(runtime, job_id, number, "this kind of job cannot be run")
             return
+        preparer = preparer_for(start.kind)
+        # Outside any transaction: a slow preparation holds no lock (see register_preparer).
+        prepared = preparer(runtime, start.organization_id, start.payload) if preparer else None
         with runtime.unit() as deps:
             payload = jobs.lock_pending_chunk(deps.session, job_id, number)
             if not jobs.is_pending(payload):
                 return
             ctx = ChunkContext(runtime, deps, job_id, number, start)
+            ctx.prepared = prepared
             handler(ctx, payload)
             jobs.finish_chunk(
                 deps.session,

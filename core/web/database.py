@@ -90,6 +90,19 @@ def deps() -> Deps:
     )
 
 
+def writing_deps() -> Deps:
+    """Turn a read-only request into one that writes: a resource made the first time it is
+    asked for (a baked badge). The read session ends and a session that may write (on SQLite,
+    one that takes the write lock) takes its place; the request commits it as any other.
+    Rows loaded through the read session are detached: load them again."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+    g.sceau_read_only = False
+    return deps()
+
+
 def keep_on_refusal() -> None:
     """Commit this request's writes although it answers 4xx: a refusal that must be remembered
     (a failed sign-in counts toward the lockout, and a rollback would forget it)."""

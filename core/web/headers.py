@@ -26,3 +26,17 @@ def public_resource(response: Response, max_age: int) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     return response
+
+
+#: Served images (SVG above all, which browsers would run as documents) may load nothing.
+IMAGE_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"
+
+
+def public_image(response: Response, max_age: int, *, immutable: bool = False) -> Response:
+    """A public image: readable by any origin, cacheable, inert if opened as a document.
+    ``immutable``: the bytes at this URL never change (archived documents)."""
+    public_resource(response, max_age)
+    if immutable:
+        response.headers["Cache-Control"] += ", immutable"
+    response.headers["Content-Security-Policy"] = IMAGE_POLICY
+    return response

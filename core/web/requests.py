@@ -73,6 +73,18 @@ def csv_body() -> str:
     return text
 
 
+def binary_body(media_types: tuple[str, ...]) -> tuple[bytes, str]:
+    """A raw body (an image) and its declared media type, which must be one of
+    ``media_types``; InputError otherwise."""
+    mimetype = request.mimetype or ""
+    if mimetype not in media_types:
+        raise InputError(
+            f"the body must be one of {', '.join(media_types)} (Content-Type)",
+            code="unsupported_media_type",
+        )
+    return _raw_body(), mimetype
+
+
 def _more_input() -> bool:
     """Whether the body goes on past what was read.
 

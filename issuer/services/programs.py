@@ -13,8 +13,9 @@ from core.credentials.jsonld import canonical_nquads
 from core.credentials.untrusted import find_control_characters
 from core.db.models import Organization, Program, ProgramVersion
 from core.deps import Deps
+from core.documents.badges import program_image
 from core.errors import Conflict, InputError, NotFound, UnsignedDataError
-from core.urls import achievement_url
+from core.urls import achievement_image_url, achievement_url
 from core.validation import refuse_jsonld_keywords, validate_payload
 from core.workflow.schemes import (
     SCHEME_KEYS,
@@ -112,9 +113,7 @@ def create_program(deps: Deps, org: Organization, payload: Any, actor: str) -> P
     return program
 
 
-def update_program(
-    deps: Deps, org: Organization, code: str, payload: Any, actor: str
-) -> Program:
+def update_program(deps: Deps, org: Organization, code: str, payload: Any, actor: str) -> Program:
     """A new version of the program, which becomes its current one; earlier versions stay as
     they were, for the results and credentials computed with them."""
     program = get_program(deps, org, code)
@@ -194,9 +193,7 @@ def program_summary(
         "code": program.code,
         "version": version.number,
         "currentVersion": program.current_version,
-        "achievement": achievement_document(
-            achievement_url(deps.settings.base_url, org.slug, program.code), version.definition
-        ),
+        "achievement": version_achievement(deps, org, program, version),
     }
     if version.validity_days is not None:
         summary["validityDays"] = version.validity_days
@@ -236,15 +233,37 @@ def get_program(deps: Deps, org: Organization, code: str) -> Program:
 
 def program_achievement(deps: Deps, org: Organization, program: Program) -> dict[str, Any]:
     """The OB Achievement of a program (its current version)."""
-    return achievement_document(
+    achievement = achievement_document(
         achievement_url(deps.settings.base_url, org.slug, program.code), program.definition
     )
+    return _with_image(deps, org, program, achievement)
 
 
 def version_achievement(
     deps: Deps, org: Organization, program: Program, version: ProgramVersion
 ) -> dict[str, Any]:
     """The OB Achievement of one version of a program."""
-    return achievement_document(
+    achievement = achievement_document(
         achievement_url(deps.settings.base_url, org.slug, program.code), version.definition
     )
+    return _with_image(deps, org, program, achievement)
+
+
+def remember_image(deps: Deps, program: Program, has_image: bool) -> None:
+    """Record for the unit of work whether the program has a badge image (set just now)."""
+    deps.session.info.setdefault("program_images", {})[program.id] = has_image
+
+
+def _with_image(
+    deps: Deps, org: Organization, program: Program, achievement: dict[str, Any]
+) -> dict[str, Any]:
+    """The achievement with the program's uploaded badge image when it has one (in place of
+    any image its definition names). Whether it has one is looked up once per unit of work:
+    a bulk issue builds this achievement for every row."""
+    known: dict[int, bool] = deps.session.info.setdefault("program_images", {})
+    if program.id not in known:
+        known[program.id] = program_image(deps.session, program.id) is not None
+    if known[program.id]:
+        url = achievement_image_url(deps.settings.base_url, org.slug, program.code)
+        achievement["image"] = {"id": url, "type": "Image"}
+    return achievement

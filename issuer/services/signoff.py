@@ -16,11 +16,12 @@ from core.deps import Deps
 from core.errors import Conflict, PermissionDenied
 from core.keys.directory import org_did
 from core.keys.store import open_signing_keys
-from core.tasks import ChunkContext, create_job, job_progress
+from core.tasks import ChunkContext, create_job, enqueue, job_progress
 from core.urls import credential_url
 from core.workflow.grading import Scheme
 from core.workflow.schemes import scheme_from_json
 from issuer.services.decisions import check_totp
+from issuer.services.follow_up import follow_up
 from issuer.services.issuance import internal_key, issue_credential
 from issuer.services.sessions import get_session, organization_of
 
@@ -134,6 +135,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
         .order_by(Enrollment.id)
     )
     events: list[dict[str, Any]] = []
+    issued_ids: list[str] = []
     for enrollment, candidate in rows:
         with ctx.item(enrollment.id):
             if enrollment.credential_id is not None:
@@ -159,6 +161,7 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
             enrollment.credential_id = issued.credential.id
             enrollment.state = "issued"
             events.extend(item_events)  # last: a failed item leaves no event behind
+            issued_ids.append(issued.credential.id)
     # The last chunk to finish marks the session signed: the row lock orders the chunks, and
     # each counts what is left after the others' commits.
     locked = deps.session.scalar(
@@ -168,6 +171,8 @@ def issue_chunk(ctx: ChunkContext, payload: dict[str, Any]) -> None:
     # The chunk's audit events now, after the session's lock (the order sign() takes them
     # in): the chain's head stays locked for this commit only, not for the whole chunk.
     append_many(deps.session, events)
+    for job_id in follow_up(deps, org, issued_ids, signer.actor):
+        ctx.after_commit(lambda job_id=job_id: enqueue(deps.settings, job_id))
     if locked is not None and not _awaiting(deps, locked):
         locked.state = "signed"
 

@@ -8,11 +8,22 @@ from flask import Blueprint, Response, jsonify, request
 
 from core.accounts.principal import Action
 from core.credentials.issue_request import parse_issue_request
+from core.documents.archive import archive_store
+from core.documents.images import MEDIA_TYPES
 from core.errors import InputError
+from core.tasks import enqueue
 from core.urls import credential_url
-from core.web.database import deps, read_only
-from core.web.requests import bearer_token, json_body, json_object, positive_int_arg
+from core.web.database import after_commit, deps, read_only
+from core.web.requests import (
+    bearer_token,
+    binary_body,
+    json_body,
+    json_object,
+    positive_int_arg,
+)
+from issuer.services.follow_up import follow_up
 from issuer.services.issuance import check_client_key, issue_credential
+from issuer.services.program_images import set_program_image
 from issuer.services.programs import (
     create_program,
     get_program,
@@ -35,6 +46,13 @@ def _created(payload: dict[str, Any], status: int = 201) -> Response:
     return response
 
 
+def _queue(job_ids: list[str]) -> None:
+    settings = deps().settings
+    for job_id in job_ids:
+        # The worker must find the job's rows: queued once they are committed.
+        after_commit(lambda job_id=job_id: enqueue(settings, job_id))
+
+
 @bp.post("/api/v1/credentials")
 def issue() -> Response:
     d = deps()
@@ -49,6 +67,8 @@ def issue() -> Response:
     issue_request = parse_issue_request(json_body())
     issued = issue_credential(d, org, issue_request, actor=principal.actor, idempotency_key=key)
     row = issued.credential
+    if not issued.replayed:
+        _queue(follow_up(d, org, [row.id], principal.actor))
     body = {
         "id": credential_url(d.settings.base_url, row.id),
         "credential": row.document,
@@ -86,6 +106,7 @@ def reissue(credential_id: Any) -> Response:
     new, old = reissue_credential(
         d, principal, str(credential_id), parse_corrections(json_object())
     )
+    _queue(follow_up(d, organization_of(d, principal), [new.id], principal.actor))
     base = d.settings.base_url
     return _created(
         {
@@ -135,6 +156,18 @@ def edit_program(code: str) -> Response:
     principal.require(Action.MANAGE_PROGRAMS)
     program = update_program(d, org, code, json_body(), actor=principal.actor)
     return jsonify(program_summary(d, org, program))
+
+
+@bp.put("/api/v1/programs/<code>/image")
+def edit_program_image(code: str) -> Response:
+    d = deps()
+    principal = authenticate_bearer(d, bearer_token())
+    org = organization_of(d, principal)
+    get_program(d, org, code)  # another body's program is 404 before any role check
+    principal.require(Action.MANAGE_PROGRAMS)
+    data, media_type = binary_body(MEDIA_TYPES)
+    store = archive_store(d.settings)
+    return jsonify(set_program_image(d, store, org, code, data, media_type, actor=principal.actor))
 
 
 @bp.get("/api/v1/programs/<code>")

@@ -7,11 +7,13 @@ import json
 from flask import Blueprint, Response, abort, render_template, request
 
 from core import urls
+from core.documents.archive import archive_store, read_document
 from core.keys.directory import did_document, find_org, issuer_profile, org_did
 from core.status.lists import find_list
 from core.web.database import deps, read_only
-from core.web.headers import public_resource
+from core.web.headers import public_image, public_resource
 from core.web.requests import wants_html
+from issuer.services.program_images import public_program_image
 from issuer.services.programs import find_program, program_achievement
 
 bp = Blueprint("issuer_public", __name__, template_folder="../templates")
@@ -56,6 +58,21 @@ def achievement(slug: str, code: str) -> Response | str:
     if wants_html():
         return render_template("issuer/achievement.html", org=org, achievement=document)
     return _json(document, "application/ld+json", 300)
+
+
+@bp.get(urls.ACHIEVEMENT_IMAGE_ROUTE)
+@read_only
+def achievement_image(slug: str, code: str) -> Response:
+    d = deps()
+    org = find_org(d.session, slug) or abort(404)
+    row = public_program_image(d, org, code) or abort(404)
+    if request.if_none_match.contains(row.sha256):
+        response = Response(status=304)
+    else:
+        data = read_document(archive_store(d.settings), row)
+        response = Response(data, content_type=row.media_type)
+    response.set_etag(row.sha256)
+    return public_image(response, 300)
 
 
 @bp.get(urls.STATUS_LIST_ROUTE)

@@ -22,6 +22,7 @@ from core.web.requests import (
     positive_int_arg,
 )
 from core.workflow.candidates import csv_rows, json_rows, parse_candidates
+from issuer.services.archives import export_session_archive
 from issuer.services.decisions import approve, propose
 from issuer.services.enrollments import enroll_candidates, record_eligibility
 from issuer.services.renewal import recertify
@@ -35,7 +36,7 @@ from issuer.services.sessions import (
 from issuer.services.signoff import session_credentials, sign
 from issuer.services.staff import authenticate_bearer
 from issuer.services.statistics import statistics, statistics_rows
-from issuer.views.exports import csv_response
+from issuer.views.exports import csv_response, zip_response
 
 bp = Blueprint("issuer_workflow", __name__)
 
@@ -203,3 +204,14 @@ def figures() -> Response:
     if form == "csv":  # cells a spreadsheet would run as formulas are quoted
         return csv_response(statistics_rows(found), "statistics.csv")
     return jsonify(found)
+
+
+# Not read-only: a certificate PDF that the queue has not made yet is made and archived now.
+@bp.get("/api/v1/sessions/<uuid:session_id>/archive.zip")
+def archive(session_id: Any) -> Response:
+    principal = _principal()
+    d = deps()
+    return zip_response(
+        lambda out: export_session_archive(d, principal, str(session_id), out),
+        f"session-{session_id}.zip",
+    )

@@ -20,9 +20,14 @@ def test_the_builders_spell_the_documented_urls() -> None:
     assert urls.credential_json_url(BASE, ID) == f"{BASE}/c/{ID}.json"
     assert urls.credential_jwt_url(BASE, ID) == f"{BASE}/c/{ID}.jwt"
     assert urls.credential_pdf_url(BASE, ID) == f"{BASE}/c/{ID}.pdf"
+    assert urls.credential_png_url(BASE, ID) == f"{BASE}/c/{ID}.png"
+    assert urls.credential_svg_url(BASE, ID) == f"{BASE}/c/{ID}.svg"
     assert urls.issuer_profile_url(BASE, "acme") == f"{BASE}/issuers/acme"
     assert urls.did_document_url(BASE, "acme") == f"{BASE}/issuers/acme/did.json"
     assert urls.achievement_url(BASE, "acme", "WLD-1") == f"{BASE}/achievements/acme/WLD-1"
+    assert (
+        urls.achievement_image_url(BASE, "acme", "WLD-1") == f"{BASE}/achievements/acme/WLD-1/image"
+    )
     assert urls.status_list_url(BASE, "acme", 7) == f"{BASE}/status/acme/7"
 
 
@@ -59,18 +64,24 @@ def test_each_route_pattern_is_registered_by_its_view(app) -> None:
         urls.CREDENTIAL_JSON_ROUTE: rules.get(urls.CREDENTIAL_JSON_ROUTE),
         urls.CREDENTIAL_JWT_ROUTE: rules.get(urls.CREDENTIAL_JWT_ROUTE),
         urls.CREDENTIAL_PDF_ROUTE: rules.get(urls.CREDENTIAL_PDF_ROUTE),
+        urls.CREDENTIAL_PNG_ROUTE: rules.get(urls.CREDENTIAL_PNG_ROUTE),
+        urls.CREDENTIAL_SVG_ROUTE: rules.get(urls.CREDENTIAL_SVG_ROUTE),
         urls.ISSUER_PROFILE_ROUTE: rules.get(urls.ISSUER_PROFILE_ROUTE),
         urls.DID_DOCUMENT_ROUTE: rules.get(urls.DID_DOCUMENT_ROUTE),
         urls.ACHIEVEMENT_ROUTE: rules.get(urls.ACHIEVEMENT_ROUTE),
+        urls.ACHIEVEMENT_IMAGE_ROUTE: rules.get(urls.ACHIEVEMENT_IMAGE_ROUTE),
         urls.STATUS_LIST_ROUTE: rules.get(urls.STATUS_LIST_ROUTE),
     } == {
         urls.CREDENTIAL_ROUTE: "wallet.credential",
         urls.CREDENTIAL_JSON_ROUTE: "wallet.credential_json",
         urls.CREDENTIAL_JWT_ROUTE: "wallet.credential_jwt",
         urls.CREDENTIAL_PDF_ROUTE: "wallet.credential_pdf",
+        urls.CREDENTIAL_PNG_ROUTE: "wallet.credential_png",
+        urls.CREDENTIAL_SVG_ROUTE: "wallet.credential_svg",
         urls.ISSUER_PROFILE_ROUTE: "issuer_public.profile",
         urls.DID_DOCUMENT_ROUTE: "issuer_public.did_json",
         urls.ACHIEVEMENT_ROUTE: "issuer_public.achievement",
+        urls.ACHIEVEMENT_IMAGE_ROUTE: "issuer_public.achievement_image",
         urls.STATUS_LIST_ROUTE: "issuer_public.status_list",
     }
 
@@ -80,6 +91,10 @@ def test_every_builder_url_is_served(client, acme, issue, settings) -> None:
     program = {"code": "WLD-1", "name": "Welding", "description": "Arc.", "criteria": "12+"}
     created = client.post("/api/v1/programs", json=program, headers=acme.auth)
     assert created.status_code == 201, created.json
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4"/></svg>'
+    headers = {**acme.auth, "Content-Type": "image/svg+xml"}
+    put = client.put("/api/v1/programs/WLD-1/image", data=svg, headers=headers)
+    assert put.status_code == 200, put.json
     request = {"recipient": {"email": "ada@example.org"}, "achievement": {"code": "WLD-1"}}
     issued = issue(acme, request)
     credential = issued["credential"]
@@ -90,14 +105,19 @@ def test_every_builder_url_is_served(client, acme, issue, settings) -> None:
         "credential_json": urls.credential_json_url(base, credential_id),
         "credential_jwt": urls.credential_jwt_url(base, credential_id),
         "credential_pdf": urls.credential_pdf_url(base, credential_id),
+        "credential_png": urls.credential_png_url(base, credential_id),
+        "credential_svg": urls.credential_svg_url(base, credential_id),
         "issuer_profile": urls.issuer_profile_url(base, acme.slug),
         "did_document": urls.did_document_url(base, acme.slug),
         "achievement": urls.achievement_url(base, acme.slug, "WLD-1"),
+        "achievement_image": urls.achievement_image_url(base, acme.slug, "WLD-1"),
         "status_list": urls.status_list_url(base, acme.slug, 1),
     }
     # The documents carry the same URLs that the builders make.
     assert credential["id"] == built["credential"]
     assert credential["credentialSubject"]["achievement"]["id"] == built["achievement"]
+    image = credential["credentialSubject"]["achievement"]["image"]
+    assert image == {"id": built["achievement_image"], "type": "Image"}
     assert credential["credentialStatus"]["statusListCredential"] == built["status_list"]
     assert credential["issuer"]["url"] == built["issuer_profile"]
     assert issued["id"] == built["credential"]

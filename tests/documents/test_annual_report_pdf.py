@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 from babel.numbers import format_percent
 from documents_support import catalog, check_seal, instance_ca, page_texts
-from session_documents_support import fresh_seal_cache, signed_session
+from session_documents_support import signed_session
 from sqlalchemy import select, update
 
 from core.db.models import AuditEvent, Document, Organization
 from core.db.models.document import ANNUAL_REPORT
-
-pytestmark = pytest.mark.usefixtures(fresh_seal_cache.__name__)
 
 
 @pytest.fixture

@@ -59,7 +59,8 @@ def test_the_pdf_is_pdfa3b_with_the_credential_and_jwt_attached(client, issued) 
     assert files["credential.jwt"]["relationship"] == "/Source"
     af = root["/AF"]
     listed = {af.raw_get(i).idnum for i in range(len(af))}
-    assert {f["ref"].idnum for f in files.values()} <= listed
+    assert {f["ref"].idnum for f in files.values()} == listed
+    assert len(af) == 2  # each file once
     # Every font is embedded (PDF/A): a font program stream on each descendant font.
     for page in root["/Pages"]["/Kids"]:
         for font in page.get_object()["/Resources"]["/Font"].values():
@@ -148,4 +149,5 @@ def test_an_unknown_credential_has_no_pdf(client) -> None:
 
 def test_the_credential_page_links_to_the_pdf(client, issued) -> None:
     page = client.get(f"/c/{issued['uuid']}", headers={"Accept": "text/html"}).data.decode()
-    assert f'href="/c/{issued["uuid"]}.pdf"' in page
+    for extension in ("pdf", "json", "jwt", "png", "svg"):
+        assert f'href="/c/{issued["uuid"]}.{extension}"' in page

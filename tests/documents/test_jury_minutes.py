@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 from documents_support import catalog, check_seal, instance_ca, page_texts
-from session_documents_support import fresh_seal_cache, signed_session
+from session_documents_support import signed_session, wait_for_documents
 from sqlalchemy import select, update
 
 from core.db.models import AuditEvent, Document, Organization
 from core.db.models.document import JURY_MINUTES
-
-pytestmark = pytest.mark.usefixtures(fresh_seal_cache.__name__)
 
 
 @pytest.fixture
@@ -162,5 +160,6 @@ def test_names_are_printed_as_text_never_as_markup(workflow, job_worker, client,
         session, "signature", "signatory", json={"totp": workflow.body.code("signatory")}
     )
     job_worker.wait(signed.json["job"])
+    wait_for_documents(job_worker)
     text = _text(_minutes(client, session, body.auth("admin")))
     assert "Ada <b>&amp;x Lovelace" in text.replace("\n", " ")  # (the cell may wrap)

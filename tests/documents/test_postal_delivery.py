@@ -10,13 +10,11 @@ from typing import Any
 import pytest
 from documents_support import page_texts
 from pyhanko.pdf_utils.reader import PdfFileReader
-from session_documents_support import fresh_seal_cache, signed_session
-from sqlalchemy import select
+from session_documents_support import signed_session
+from sqlalchemy import delete, select
 
 from core.db.models import Document
 from core.db.models.document import CERTIFICATE_PDF
-
-pytestmark = pytest.mark.usefixtures(fresh_seal_cache.__name__)
 
 
 @pytest.fixture
@@ -98,8 +96,13 @@ def test_the_print_file_has_each_certificate_in_the_address_lists_order(
     signed, client, body, runtime
 ) -> None:
     rows = _addresses(client, signed.id, body.auth("admin"))[1:]
+    # One certificate the documents job has not made yet (its row forgotten, as if it had not).
     with runtime.unit() as deps:
-        assert deps.session.scalars(select(Document)).first() is None  # nothing made yet
+        deps.session.execute(
+            delete(Document).where(
+                Document.kind == CERTIFICATE_PDF, Document.credential_id == rows[1][1]
+            )
+        )
     pdf = _print_file(client, signed.id, body.auth("manager"))
     pages = [page.replace("\r\n", "\n") for page in page_texts(pdf)]
     assert len(pages) == len(rows) == 3  # the default certificate is one page
@@ -107,7 +110,7 @@ def test_the_print_file_has_each_certificate_in_the_address_lists_order(
         assert row[1] in _flat(page)  # the certificate's number
         assert row[2] in page  # the holder, as the certificate prints them
         assert "Soudage à l'arc, niveau 1" in page
-    # The certificates were made and archived on the way, and each page is the archived one's.
+    # The missing certificate was made and archived on the way; each page is the archived one's.
     with runtime.unit() as deps:
         made = list(deps.session.scalars(select(Document).where(Document.kind == CERTIFICATE_PDF)))
     assert {d.credential_id for d in made} == {r[1] for r in rows}

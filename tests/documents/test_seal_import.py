@@ -10,7 +10,7 @@ import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, pkcs12
 from cryptography.hazmat.primitives.serialization.pkcs12 import serialize_key_and_certificates
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -46,8 +46,13 @@ class TrustServiceProvider:
         password: bytes | None = b"s3cret",
         days: tuple[int, int] = (-1, 700),
         purposes: list[Any] | None = None,
+        rsa_key: bool = False,
     ) -> bytes:
-        subject_key = ec.generate_private_key(ec.SECP256R1())
+        subject_key: Any = (
+            rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            if rsa_key
+            else ec.generate_private_key(ec.SECP256R1())
+        )
         now = datetime.now(UTC)
         builder = (
             x509.CertificateBuilder()
@@ -85,10 +90,11 @@ def _import(sceau: Any, monkeypatch: Any, tmp_path: Any, data: bytes, password: 
     return sceau("seal", "import", "--org", "acme", "--p12", str(path))
 
 
+@pytest.mark.parametrize("rsa_key", [False, True], ids=["p256", "rsa"])
 def test_an_imported_seal_certificate_seals_the_next_certificates(
-    sceau, monkeypatch, tmp_path, tsp, acme, issue, ada_request, client
+    sceau, monkeypatch, tmp_path, tsp, acme, issue, ada_request, client, rsa_key
 ) -> None:
-    result = _import(sceau, monkeypatch, tmp_path, tsp.seal_p12(), "s3cret")
+    result = _import(sceau, monkeypatch, tmp_path, tsp.seal_p12(rsa_key=rsa_key), "s3cret")
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
     assert shown["qualified"] is True and "qualified seal" in shown["subject"]

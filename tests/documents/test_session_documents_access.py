@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from session_documents_support import approved_session, fresh_seal_cache, signed_session
+from session_documents_support import approved_session, signed_session
 from sqlalchemy import func, select
 from workflow_support import make_body
 
@@ -50,9 +50,6 @@ def _documents(runtime: Any) -> int:
         return int(deps.session.scalar(select(func.count()).select_from(Document)) or 0)
 
 
-pytestmark = pytest.mark.usefixtures(fresh_seal_cache.__name__)
-
-
 @pytest.fixture
 def signed(workflow: Any, job_worker: Any) -> Any:
     return signed_session(workflow, job_worker)
@@ -82,10 +79,11 @@ def test_the_api_key_and_anonymous_callers_get_nothing(
     assert (
         _call(client, method, url, {"Authorization": "Bearer sceau_pt_forged"}).status_code == 401
     )
+    before = _documents(runtime)
     refused = _call(client, method, url, body.auth("api_key"))
     assert refused.status_code == 403, refused.data[:200]
     assert b"%PDF" not in refused.data
-    assert _documents(runtime) == 0
+    assert _documents(runtime) == before
 
 
 @pytest.mark.parametrize(("method", "path"), SESSION_ROUTES)
@@ -130,10 +128,11 @@ def test_before_the_signature_every_document_is_409(
 def test_the_annual_report_is_for_auditors_and_admins_of_their_own_body(
     signed, client, body, runtime
 ) -> None:
+    before = _documents(runtime)
     for role in ("manager", "evaluator", "signatory", "api_key"):
         assert client.get("/api/v1/reports/2026.pdf", headers=body.auth(role)).status_code == 403
     assert client.get("/api/v1/reports/2026.pdf").status_code == 401
-    assert _documents(runtime) == 0
+    assert _documents(runtime) == before
     globex = make_body(runtime, "globex")
     theirs = client.get("/api/v1/reports/2026.pdf", headers=globex.auth("auditor"))
     assert theirs.status_code == 200

@@ -4,35 +4,13 @@ the task queue; the signature needs a third person and a fresh TOTP code."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select
-from workflow_support import CSV
+from workflow_support import approved_session as _approved
+from workflow_support import sign_session as _sign
 
 from core.audit.log import verify_chain
 from core.db.models import AuditEvent, Credential, ExamSession
-
-
-def _approved(workflow: Any, csv: str = CSV) -> tuple[str, dict[str, str]]:
-    workflow.program()
-    session = workflow.session()
-    ids = workflow.enroll(session, csv)
-    for enrollment in ids.values():
-        assert workflow.eligible(enrollment).status_code == 200
-    scores = {"ECR": 14, "ORA": "13,5", "PRA": 12.5}
-    for email, enrollment in ids.items():
-        failing = {"PRA": 9} if email.startswith("charles") else {}
-        assert workflow.grade(enrollment, {**scores, **failing}).status_code == 200
-    assert workflow.act(session, "proposal", "manager").status_code == 200
-    assert workflow.act(session, "approval", "manager2").status_code == 200
-    return session, ids
-
-
-def _sign(workflow: Any, session: str, code: str | None = None) -> Any:
-    body = workflow.body
-    return workflow.act(
-        session, "signature", "signatory", json={"totp": code or body.code("signatory")}
-    )
 
 
 def test_signing_issues_one_credential_per_passed_candidate(

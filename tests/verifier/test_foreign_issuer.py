@@ -90,3 +90,22 @@ def test_foreign_issuer_whose_document_is_gone_is_not_verified(client, foreign_h
     report = client.post("/api/v1/verify", json={"credential": credential}).json
     assert report["verified"] is False
     assert {s["id"]: s["code"] for s in report["steps"]}["proof"] == "unknown_key"
+
+
+def test_offline_verification_fetches_nothing(runtime, foreign_host, monkeypatch) -> None:
+    """`sceau archive verify` checks an archive offline: keys of this instance only."""
+    import core.verifying
+    from core.verifying import verify_untrusted
+
+    host, documents = foreign_host
+    credential = _publish_foreign_credential(host, documents, revoked=False)
+    with runtime.unit() as deps:
+        assert verify_untrusted(deps, credential).verified
+
+        def no_fetch(*_args: Any, **_kwargs: Any) -> None:
+            raise AssertionError("an offline verification fetched")
+
+        monkeypatch.setattr(core.verifying, "fetch", no_fetch)
+        report = verify_untrusted(deps, credential, offline=True)
+    assert not report.verified
+    assert {s.id: s.code for s in report.steps}["proof"] == "unknown_key"

@@ -11,9 +11,9 @@ import pytest
 from decision_pages_support import make_team, prepared_session
 from documents_support import page_texts
 from playwright.sync_api import expect
-from session_documents_support import fresh_seal_cache
+from session_documents_support import wait_for_documents
 
-pytestmark = [pytest.mark.browser, pytest.mark.usefixtures(fresh_seal_cache.__name__)]
+pytestmark = pytest.mark.browser
 
 
 def test_the_session_page_downloads_the_minutes_and_the_print_file(
@@ -28,6 +28,7 @@ def test_the_session_page_downloads_the_minutes_and_the_print_file(
     job_worker.wait(
         workflow.act(session, "signature", "signatory", json={"totp": code}).json["job"]
     )
+    wait_for_documents(job_worker)
 
     manager = team.members["manager"]
     context = browser.new_context(locale="fr-FR", accept_downloads=True)
