@@ -47,8 +47,10 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.office_documents import bp as office_documents_bp
     from issuer.views.office_grades import bp as office_grades_bp
     from issuer.views.office_reports import bp as office_reports_bp
+    from issuer.views.office_session_documents import bp as office_session_documents_bp
     from issuer.views.office_sessions import bp as office_sessions_bp
     from issuer.views.public import bp as issuer_public
+    from issuer.views.session_documents_api import bp as issuer_documents
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
     from verifier.views import bp as verifier_bp
@@ -86,6 +88,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         documents_api,
         issuer_delivery_api,
         issuer_workflow,
+        issuer_documents,
         issuer_public,
         verifier_bp,
         wallet_bp,
@@ -96,6 +99,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         office_grades_bp,
         office_decisions_bp,
         office_reports_bp,
+        office_session_documents_bp,
         office_audit_bp,
         office_documents_bp,
         office_archive_bp,
@@ -106,7 +110,14 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     # The JSON APIs authenticate with a Bearer header (or not at all): no cookie to forge with.
     init_csrf(
         app,
-        exempt=(issuer_api, documents_api, issuer_delivery_api, issuer_workflow, verifier_bp),
+        exempt=(
+            issuer_api,
+            documents_api,
+            issuer_delivery_api,
+            issuer_documents,
+            issuer_workflow,
+            verifier_bp,
+        ),
     )
     init_limits(app, settings)
     return app

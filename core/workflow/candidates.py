@@ -24,6 +24,15 @@ ACCESS_ROUTES = (
     "CANDIDAT_LIBRE",
 )
 REQUIRED = ("family_name", "given_names", "birth_date", "email")
+#: The postal address certificates are sent to (optional; line 1 and city go together).
+ADDRESS = ("address_line1", "address_line2", "postal_code", "city", "country")
+_ADDRESS_LIMITS = {
+    "address_line1": 200,
+    "address_line2": 200,
+    "postal_code": 16,
+    "city": 100,
+    "country": 60,
+}
 OPTIONAL = (
     "usage_name",
     "sex",
@@ -31,6 +40,7 @@ OPTIONAL = (
     "birth_postal_code",
     "birth_country",
     "access_route",
+    *ADDRESS,
 )
 COLUMNS = REQUIRED + OPTIONAL
 MAX_ROWS = 20_000
@@ -40,6 +50,8 @@ _DATE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 # A commune's INSEE code (Corsica: 2A/2B), or 99xxx for a country.
 _INSEE = re.compile(r"\A(?:[0-9]{5}|2[AB][0-9]{3})\Z")
 _POSTAL = re.compile(r"\A[0-9]{5}\Z")
+# Postal codes of every country: letters, digits, spaces and hyphens (SW1A 1AA, 1010, 75011).
+_ANY_POSTAL = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9 -]{0,15}\Z")
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -58,6 +70,8 @@ class CandidateRow:
     birth_postal_code: str | None = None
     birth_country: str | None = None
     access_route: str | None = None
+    #: address_line1, address_line2, postal_code, city, country (None: no address given).
+    address: dict[str, str | None] | None = None
 
 
 class _Problems(list[dict[str, Any]]):
@@ -120,6 +134,7 @@ def _row(line: int, cells: dict[str, str], today: date, problems: _Problems) -> 
     route = (optional["access_route"] or "").upper() or None
     if route is not None and route not in ACCESS_ROUTES:
         problems.add(line, "access_route", "one of " + ", ".join(ACCESS_ROUTES))
+    address = _address(optional, line, problems)
     if len(problems) > before:
         return CandidateRow(line, family, given, born, email)
     return CandidateRow(
@@ -134,7 +149,29 @@ def _row(line: int, cells: dict[str, str], today: date, problems: _Problems) -> 
         birth_postal_code=optional["birth_postal_code"],
         birth_country=optional["birth_country"],
         access_route=route,
+        address=address,
     )
+
+
+def _address(
+    optional: dict[str, str | None], line: int, problems: _Problems
+) -> dict[str, str | None] | None:
+    """The postal address of a row, checked; None when the row gives none."""
+    if not any(optional[c] for c in ADDRESS):
+        return None
+    address: dict[str, str | None] = {}
+    for column in ADDRESS:
+        value = optional[column]
+        address[column] = (
+            _name(value, line, column, problems, limit=_ADDRESS_LIMITS[column]) if value else None
+        )
+    for column in ("address_line1", "city"):
+        if not address[column]:
+            problems.add(line, column, "required with a postal address")
+    code = address["postal_code"]
+    if code and not _ANY_POSTAL.match(code):
+        problems.add(line, "postal_code", "letters, digits, spaces and hyphens (16 at most)")
+    return address
 
 
 def parse_candidates(rows: Iterable[tuple[int, dict[str, str]]], today: date) -> list[CandidateRow]:
@@ -202,11 +239,7 @@ def json_rows(items: Any) -> Iterator[tuple[int, dict[str, str]]]:
         cells: dict[str, str] = {}
         for key, value in item.items():
             column = _CAMEL.sub("_", str(key)).lower()
-            if (
-                column not in COLUMNS
-                or column in cells
-                or not isinstance(value, str | type(None))
-            ):
+            if column not in COLUMNS or column in cells or not isinstance(value, str | type(None)):
                 raise InputError(
                     f"candidate {number}: {key!r} is not a text column of a candidate",
                     code="invalid_candidates",

@@ -119,6 +119,10 @@ def enroll_candidates(
                 created_at=now,
             )
             deps.session.add(candidate)
+        if row.address is not None:
+            # The latest address given is where the certificate goes (people move).
+            for column, value in row.address.items():
+                setattr(candidate, column, value)
         enrollment = Enrollment(
             id=str(uuid.uuid4()),
             organization_id=session.organization_id,

@@ -75,6 +75,11 @@ class CandidateForm(FlaskForm):
         choices=[SelectChoice("", "—")] + [SelectChoice(r) for r in ACCESS_ROUTES],
         validate_choice=False,
     )
+    address_line1 = StringField(_l("Postal address (optional)"))
+    address_line2 = StringField(_l("Address, second line (optional)"))
+    postal_code = StringField(_l("Postal code (optional)"))
+    city = StringField(_l("City (optional)"))
+    country = StringField(_l("Country (optional)"))
 
     def cells(self) -> dict[str, str]:
         """The form as a CSV line's cells."""

@@ -75,6 +75,4 @@ def test_row_keys_are_the_ones_files_already_imported_have() -> None:
         "d6edf9131f933a3796e724dccc6731e9771c859fa893cca22fdcfbf290dcc221"
     )
     bare = row_to_request({"email": "bob@example.org", "name": "", "program": "X-2"}, None)
-    assert row_key(bare) == (
-        "csv:eced2107ea1a32d1b5d1526f25bf25e2d7425e8d12ae527d57b74c99a8a39ccd"
-    )
+    assert row_key(bare) == ("csv:eced2107ea1a32d1b5d1526f25bf25e2d7425e8d12ae527d57b74c99a8a39ccd")

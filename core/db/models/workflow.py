@@ -81,6 +81,12 @@ class Candidate(Base):
     birth_place_insee: Mapped[str | None] = mapped_column(String(5))  # commune, or 99xxx
     birth_postal_code: Mapped[str | None] = mapped_column(String(5))
     birth_country: Mapped[str | None] = mapped_column(String(100))
+    # The postal address certificates are sent to (the address list of postal delivery).
+    address_line1: Mapped[str | None] = mapped_column(String(200))
+    address_line2: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(16))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     @property

@@ -1,0 +1,44 @@
+"""Downloads of the documents the back office and the API hand out: archived PDFs, and print
+files built in a temporary file and streamed from it."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import Response, send_file
+
+from core.db.models import Document
+from core.documents.archive import ArchiveStore, read_document
+
+PDF = "application/pdf"
+
+
+def archived_pdf(store: ArchiveStore, document: Document, download_name: str) -> Response:
+    """An archived PDF as an attachment; its ETag is its SHA-256 (the bytes never change)."""
+    response = Response(read_document(store, document), mimetype=PDF)
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    response.headers["X-Document-SHA256"] = document.sha256
+    response.set_etag(document.sha256)
+    return response
+
+
+def spooled_pdf(write: Callable[[BinaryIO], Any], folder: Path, download_name: str) -> Response:
+    """A PDF that ``write`` builds into an anonymous temporary file under ``folder``, streamed
+    from disk: a session's print file can be far larger than a worker should hold in memory.
+    The file disappears when the response is closed (or at once if ``write`` fails)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    # Not a context manager: the response closes the file once it has been sent.
+    handle = tempfile.TemporaryFile(dir=folder, prefix="print-")  # noqa: SIM115
+    try:
+        write(handle)
+        size = handle.tell()
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
+    response = send_file(handle, mimetype=PDF, as_attachment=True, download_name=download_name)
+    response.content_length = size
+    return response
