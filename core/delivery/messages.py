@@ -61,6 +61,9 @@ def header_text(value: str) -> str:
     (CR and LF first) becomes a space, so untrusted text can never start a header of its own."""
     cleaned = "".join(" " if unicodedata.category(c) in _NOT_IN_HEADERS else c for c in value)
     cleaned = " ".join(cleaned.split())
+    # "=?charset?q?...?=" would be decoded by mail software as an encoded word, CR and LF
+    # included: broken apart, it stays the literal text it is.
+    cleaned = cleaned.replace("=?", "= ?")
     return cleaned[:_MAX_HEADER_TEXT]
 
 

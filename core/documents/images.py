@@ -102,9 +102,27 @@ def _check_svg(data: bytes) -> CheckedImage:
     root = parse_svg(data, MAX_IMAGE_BYTES)
     for element in root.iter():
         _check_element(element)
+    _check_uses(root)
     bake_svg(text, "{}")  # it must be able to carry a credential
     width, height = svg_size(root)
     return CheckedImage(data, SVG, width, height)
+
+
+#: More <use> elements than this, or one that copies an element holding a <use>, is refused:
+#: nested copies multiply (ten of ten of ten ... is a renderer hanging on a 1 KB file).
+MAX_USES = 50
+
+
+def _check_uses(root: Element) -> None:
+    uses = [e for e in root.iter() if _local(str(e.tag)) == "use"]
+    if len(uses) > MAX_USES:
+        raise BadgeImageError(f"the SVG has more than {MAX_USES} <use> elements, which is refused")
+    by_id = {e.get("id"): e for e in root.iter() if e.get("id")}
+    for use in uses:
+        target = next((v for k, v in use.attrib.items() if _local(k) == "href"), "")
+        copied = by_id.get(target.removeprefix("#"))
+        if copied is not None and any(_local(str(e.tag)) == "use" for e in copied.iter()):
+            raise BadgeImageError("the SVG copies an element that holds a <use>, which is refused")
 
 
 def _local(name: str) -> str:

@@ -63,8 +63,13 @@ class _Fetcher(URLFetcher):  # type: ignore[misc]
     def __init__(self, assets: Mapping[str, Asset]) -> None:
         super().__init__(allowed_protocols=("data", "sceau"))
         self.assets = assets
+        #: Set once the page is laid out: what is fetched after that is a file the document
+        #: would attach (``<a rel=attachment>``), and only Sceau attaches files.
+        self.closed = False
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        if self.closed:
+            raise FatalURLFetchingError("a template may not attach files: only Sceau does")
         if url.startswith("data:"):
             return super().fetch(url, headers)
         if url.startswith("sceau:"):
@@ -127,6 +132,7 @@ def render_pdf(
             document = HTML(string=html, url_fetcher=fetcher, base_url="sceau:/").render(
                 font_config=font_config, stylesheets=sheets
             )
+            fetcher.closed = True
             return bytes(
                 document.write_pdf(
                     pdf_variant="pdf/a-3b",

@@ -131,3 +131,22 @@ def test_an_address_that_is_not_one_mailbox_is_refused_for_good(address: str) ->
     with pytest.raises(MailError, match="cannot receive mail") as raised:
         _mail(recipient=address)
     assert raised.value.permanent
+
+
+def test_an_encoded_word_in_a_name_never_makes_a_header() -> None:
+    """Found by the red team: an RFC 2047 encoded word carrying CR LF was decoded into the To
+    header, which then ended with a Bcc of the attacker's."""
+    import email
+    from email import policy
+
+    for name in (
+        "=?utf-8?q?Bob=0D=0ABcc:_hidden@evil.example?=",
+        "=?utf-8?b?Qm9iDQpCY2M6IGhpZGRlbkBldmlsLmV4YW1wbGU=?=",
+        "x =?utf-8?q?=0D=0A=0D=0Abody?= y",
+    ):
+        message = _mail(holder_name=name, certification=name)
+        raw = message.as_bytes()
+        parsed = email.message_from_bytes(raw, policy=policy.default)
+        assert parsed["Bcc"] is None, raw[:400]
+        assert [a.addr_spec for a in parsed["To"].addresses] == ["ada@example.org"]
+        assert b"hidden@evil.example>" not in raw and b"\r\nBcc" not in raw

@@ -237,3 +237,28 @@ def test_an_interlaced_png_is_checked_pass_by_pass() -> None:
     checked = check_image(_hand_made_png(3, 3, raw, interlace=1), PNG)
     assert (checked.width, checked.height) == (3, 3)
     assert Image.open(io.BytesIO(checked.data)).getpixel((1, 1)) == 128
+
+
+def _use_bomb(levels: int, fan_out: int) -> bytes:
+    groups = ['<g id="a0"><rect width="1" height="1"/></g>']
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use href="#a{level - 1}"/>' for _ in range(fan_out))
+        groups.append(f'<g id="a{level}">{uses}</g>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs>'
+        + "".join(groups)
+        + f'</defs><use href="#a{levels}"/></svg>'
+    ).encode()
+
+
+def test_nested_use_copies_are_refused() -> None:
+    """Found by the red team: 1 KB of nested <use> (ten of ten of ...) hung the renderer."""
+    with pytest.raises(BadgeImageError, match="<use>"):
+        check_image(_use_bomb(5, 10), SVG)
+    with pytest.raises(BadgeImageError, match="<use>"):
+        check_image(_use_bomb(1, 60), SVG)  # too many, even flat
+    fine = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><defs><g id="d">'
+        '<rect width="1" height="1"/></g></defs><use href="#d"/><use href="#d" x="2"/></svg>'
+    )
+    assert check_image(fine.encode(), SVG).media_type == SVG  # a few plain copies are fine

@@ -79,3 +79,14 @@ def test_archive_keys_stay_inside_the_folder(tmp_path, key: str) -> None:
     store = FolderStore(tmp_path / "archive")
     with pytest.raises(ValueError, match="not an archive key"):
         store.put(key, b"x")
+
+
+def test_a_template_cannot_attach_files_of_its_own() -> None:
+    """Found by the red team: `<a rel=attachment>` put another body's genuine credential.json
+    beside ours in a sealed PDF."""
+    for html in (
+        "<a rel=attachment download=credential.json href='data:application/json,{}'>x</a>",
+        "<link rel=attachment href='data:application/json,{}'><p>x</p>",
+    ):
+        with pytest.raises(TemplateError, match="may not attach"):
+            render_pdf(html)
