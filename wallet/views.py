@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -13,9 +14,12 @@ from core.db.models.document import BADGE_PNG, BADGE_SVG
 from core.documents.archive import archive_store, credential_document, read_document
 from core.documents.badges import badge_png, badge_svg
 from core.documents.certificate import certificate_pdf
+from core.documents.pdf import TemplateError
 from core.verifying import verify_stored
 from core.web.database import deps, read_only, writing_deps
 from core.web.headers import public_image, public_resource
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("wallet", __name__, template_folder="templates")
 
@@ -60,7 +64,13 @@ def credential_pdf(credential_id: Any) -> Response:
     d = deps()
     row = _credential(str(credential_id))
     store = archive_store(d.settings)
-    document = certificate_pdf(d, store, row)
+    try:
+        document = certificate_pdf(d, store, row)
+    except TemplateError as error:
+        # The body's template failed on this credential: its staff see why (the documents
+        # job records it); the public is told only that the PDF is not available.
+        log.warning("certificate %s: the template failed: %s", row.id, error.message)
+        abort(503, description="this certificate's PDF is not available at the moment")
     response = Response(read_document(store, document), content_type="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{document.filename}"'
     response.set_etag(document.sha256)

@@ -7,6 +7,7 @@ is first asked for) and archived; the archived file is the one served from then 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,7 +30,8 @@ from core.documents.pdf import Asset, PdfAttachment, render_pdf
 from core.documents.qr import qr_png
 from core.documents.seal import seal_pdf
 from core.documents.seal_keys import OpenSeal
-from core.documents.templating import active_template, render_source
+from core.documents.template_check import render_bounded
+from core.documents.templating import active_template, default_template, render_source
 
 PDF_MEDIA_TYPE = "application/pdf"
 
@@ -68,17 +70,23 @@ def attachments(credential: Credential) -> list[PdfAttachment]:
 
 @dataclass(frozen=True)
 class CertificateSource:
-    """What the renderer gets for one certificate: the template rendered for its credential."""
+    """What the renderer gets for one certificate: its template, the values and the files."""
 
     org: Organization
-    html: str
-    css: str
+    html_template: str
+    css_template: str
+    context: dict[str, Any]
     assets: dict[str, Asset]
     attachments: list[PdfAttachment]
 
+    @property
+    def custom(self) -> bool:
+        """A body's own template (not Sceau's default): rendered with limits."""
+        return (self.html_template, self.css_template) != default_template()
+
 
 def certificate_source(deps: Deps, credential: Credential) -> CertificateSource:
-    """Render the credential's template (the program's, the body's or the default)."""
+    """Gather what the credential's certificate is rendered from (reads only)."""
     org = deps.session.get_one(Organization, credential.organization_id)
     program = deps.session.get(Program, credential.program_id) if credential.program_id else None
     url = urls.credential_url(deps.settings.base_url, credential.id)
@@ -86,23 +94,34 @@ def certificate_source(deps: Deps, credential: Credential) -> CertificateSource:
     context = certificate_context(
         credential, org, program, _signatory(deps, credential, org), url=url, language=language
     )
-    html_source, css_source = active_template(deps, org, program)
+    html_template, css_template = active_template(deps, org, program)
     return CertificateSource(
         org=org,
-        html=render_source(html_source, context, "HTML template"),
-        css=render_source(css_source, context, "CSS template"),
+        html_template=html_template,
+        css_template=css_template,
+        context=context,
         assets={"qr.png": Asset(qr_png(url), "image/png")},
         attachments=attachments(credential),
     )
 
 
 def render_certificate(source: CertificateSource) -> bytes:
-    """The unsealed PDF/A-3b of a rendered template."""
+    """The unsealed PDF/A-3b. A body's own template renders in a child process bounded in
+    time and memory (core.documents.template_check): what passed the check with sample data
+    may branch on real data into a bomb; Sceau's default renders here."""
+    if source.custom:
+        return render_bounded(
+            source.html_template,
+            source.css_template,
+            source.context,
+            assets=source.assets,
+            attachments=source.attachments,
+        )
     return render_pdf(
-        source.html,
+        render_source(source.html_template, source.context, "HTML template"),
         assets=source.assets,
         attachments=source.attachments,
-        stylesheets=[source.css],
+        stylesheets=[render_source(source.css_template, source.context, "CSS template")],
     )
 
 

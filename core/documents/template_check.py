@@ -24,7 +24,7 @@ import pypdfium2
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from core.documents.pdf import Asset, TemplateError, render_pdf
+from core.documents.pdf import Asset, PdfAttachment, TemplateError, render_pdf
 from core.documents.qr import qr_png
 from core.documents.templating import MAX_SOURCE_BYTES, render_source
 
@@ -119,6 +119,86 @@ def check_template(html: str, css: str, context: dict[str, Any]) -> TemplatePrev
     if outcome[0] == "error":
         raise TemplateError(outcome[1])
     return TemplatePreview(png=outcome[1], pages=outcome[2], warnings=tuple(outcome[3]))
+
+
+def render_bounded(
+    html: str,
+    css: str,
+    context: dict[str, Any],
+    *,
+    assets: dict[str, Asset],
+    attachments: list[PdfAttachment],
+) -> bytes:
+    """The PDF/A-3b of a body's template for one certificate, rendered in a child process
+    with the check's limits (time, memory, pages); TemplateError says why it failed."""
+    outcome = _in_child(_render_child, (html, css, context, assets, attachments))
+    if outcome[0] == "error":
+        raise TemplateError(outcome[1])
+    return bytes(outcome[1])
+
+
+def _in_child(target: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
+    spawner = multiprocessing.get_context("forkserver")
+    spawner.set_forkserver_preload(["core.documents.template_warmup"])
+    receiver, sender = spawner.Pipe(duplex=False)
+    child = spawner.Process(target=target, args=(sender, *args), name="sceau-template-render")
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(TIMEOUT_SECONDS):
+            raise TemplateError(TOO_SLOW)
+        try:
+            outcome: tuple[Any, ...] = receiver.recv()
+        except EOFError:  # the child died without answering
+            child.join(5)
+            slow = child.exitcode == -signal.SIGXCPU
+            raise TemplateError(TOO_SLOW if slow else TOO_BIG) from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(5)
+        if child.exitcode is not None:
+            child.close()
+        receiver.close()
+    return outcome
+
+
+def _render_child(
+    sender: Connection,
+    html: str,
+    css: str,
+    context: dict[str, Any],
+    assets: dict[str, Asset],
+    attachments: list[PdfAttachment],
+) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (TIMEOUT_SECONDS + 1, TIMEOUT_SECONDS + 2))
+    try:
+        pdf = render_pdf(
+            render_source(html, context, "HTML template"),
+            assets=assets,
+            attachments=attachments,
+            stylesheets=[render_source(css, context, "CSS template")],
+        )
+        document = pypdfium2.PdfDocument(pdf)
+        pages = len(document)
+        document.close()
+        answer: tuple[Any, ...] = (
+            ("ok", pdf)
+            if pages <= MAX_PAGES
+            else ("error", f"the certificate has {pages} pages, more than {MAX_PAGES}")
+        )
+    except TemplateError as error:
+        answer = ("error", error.message)
+    except MemoryError:
+        answer = ("error", TOO_BIG)
+    except Exception as error:
+        answer = ("error", f"{BROKEN} ({type(error).__name__})")
+    try:
+        sender.send(answer)
+    except MemoryError:
+        sender.send(("error", TOO_BIG))
+    sender.close()
 
 
 def warm_up() -> None:

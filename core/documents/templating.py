@@ -29,6 +29,7 @@ def _finalize(value: Any) -> Any:
 _environment = ImmutableSandboxedEnvironment(autoescape=True, finalize=_finalize)
 
 
+@lru_cache(maxsize=1)
 def default_template() -> tuple[str, str]:
     """The HTML and CSS of the default certificate (French and English by its context)."""
     return (

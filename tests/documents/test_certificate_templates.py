@@ -228,3 +228,30 @@ def test_versions_come_back_and_back_to_default(client, soud, body, runtime) -> 
     ]
     assert {e.subject for e in events} == {"acme/SOUD-1"}
     assert {e.actor for e in events} == {"staff:manager@acme.example"}
+
+
+def test_a_template_that_turns_into_a_bomb_on_real_data_is_stopped_too(
+    client, soud, body
+) -> None:
+    """Found by the red team: a template cheap on the check's sample data and costly on a real
+    credential ran unbounded in the web worker (16 s, 3 GB)."""
+    sample = "00000000-0000-4000-8000-000000000000"
+    branching = (
+        f"{{% set n = 1 if certificate.number == '{sample}' else 3000 %}}"
+        "{% for a in range(n) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"
+        "<p>{{ holder.name }}</p>"
+    )
+    memory = (
+        f"{{% set n = 1 if certificate.number == '{sample}' else 1500000000 %}}"
+        "{% set s = 'a' * n %}{{ (s ~ 'b')|length }}"
+    )
+    for html in (branching, memory):
+        assert _put(client, body, PROGRAM_TEMPLATE, {"html": html}).status_code == 200
+        uuid = _issue(client, body)
+        started = time.monotonic()
+        response = client.get(f"/c/{uuid}.pdf")
+        assert response.status_code == 503, response.data[:200]
+        assert b"template" not in response.data.lower()  # the public is not told why
+        assert time.monotonic() - started < TIMEOUT_SECONDS + 15
+    # The server goes on: a credential of the default template still gets its PDF.
+    assert client.get(f"/c/{_issue(client, body, program=None)}.pdf").status_code == 200
