@@ -230,9 +230,7 @@ def test_versions_come_back_and_back_to_default(client, soud, body, runtime) -> 
     assert {e.actor for e in events} == {"staff:manager@acme.example"}
 
 
-def test_a_template_that_turns_into_a_bomb_on_real_data_is_stopped_too(
-    client, soud, body
-) -> None:
+def test_a_template_that_turns_into_a_bomb_on_real_data_is_stopped_too(client, soud, body) -> None:
     """Found by the red team: a template cheap on the check's sample data and costly on a real
     credential ran unbounded in the web worker (16 s, 3 GB)."""
     sample = "00000000-0000-4000-8000-000000000000"
