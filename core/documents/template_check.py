@@ -92,30 +92,7 @@ def check_template(html: str, css: str, context: dict[str, Any]) -> TemplatePrev
     process bounded in time and memory; TemplateError says why a template is refused."""
     refuse_private_names(html, "HTML template")
     refuse_private_names(css, "CSS template")
-    spawner = multiprocessing.get_context("forkserver")
-    spawner.set_forkserver_preload(["core.documents.template_warmup"])
-    receiver, sender = spawner.Pipe(duplex=False)
-    child = spawner.Process(
-        target=_child, args=(sender, html, css, context), name="sceau-template-check"
-    )
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(TIMEOUT_SECONDS):
-            raise TemplateError(TOO_SLOW)
-        try:
-            outcome = receiver.recv()
-        except EOFError:  # the child died without answering
-            child.join(5)
-            slow = child.exitcode == -signal.SIGXCPU
-            raise TemplateError(TOO_SLOW if slow else TOO_BIG) from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join(5)
-        if child.exitcode is not None:  # reaped (a killed child always is, within 5 s)
-            child.close()
-        receiver.close()
+    outcome = _in_child(_child, (html, css, context))
     if outcome[0] == "error":
         raise TemplateError(outcome[1])
     return TemplatePreview(png=outcome[1], pages=outcome[2], warnings=tuple(outcome[3]))
@@ -141,7 +118,7 @@ def _in_child(target: Any, args: tuple[Any, ...]) -> tuple[Any, ...]:
     spawner = multiprocessing.get_context("forkserver")
     spawner.set_forkserver_preload(["core.documents.template_warmup"])
     receiver, sender = spawner.Pipe(duplex=False)
-    child = spawner.Process(target=target, args=(sender, *args), name="sceau-template-render")
+    child = spawner.Process(target=target, args=(sender, *args), name="sceau-template")
     child.start()
     sender.close()
     try:
