@@ -26,13 +26,8 @@ from core.documents.archive_manifest import read_manifest
 from core.documents.pdf_pool import PdfPool
 from core.documents.pdf_reading import PdfFacts
 from core.documents.safe_zip import OpenedZip, ZipLimits, ZipProblem, open_zip, unsafe_name
-from core.documents.session_archive import (
-    DOCUMENTS_DIR,
-    EVENTS,
-    JURY_MINUTES_STEM,
-    MANIFEST,
-    session_credentials,
-)
+from core.documents.session_archive import DOCUMENTS_DIR, EVENTS, JURY_MINUTES_STEM, MANIFEST
+from core.documents.session_records import session_credentials
 from core.errors import SceauError
 from core.keys.directory import find_org, org_did
 from core.verifying import verify_untrusted
