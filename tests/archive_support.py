@@ -10,7 +10,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from workflow_support import CSV, Workflow
+
+from core.db.models import Job
+from core.documents.bulk import JOB_KIND as DOCUMENTS_JOB
 
 
 def signed_session(workflow: Workflow, job_worker: Any) -> str:
@@ -29,6 +33,11 @@ def signed_session(workflow: Workflow, job_worker: Any) -> str:
     )
     assert response.status_code == 202, response.json
     assert job_worker.wait(response.json["job"])["state"] == "done"
+    # The issuance queued the documents job that makes the certificates: let it finish.
+    with job_worker.queue.runtime().read_sessions() as db:
+        documents = db.scalars(select(Job.id).where(Job.kind == DOCUMENTS_JOB)).all()
+    for job in documents:
+        assert job_worker.wait(job)["state"] == "done"
     return session
 
 

@@ -19,19 +19,15 @@ from sqlalchemy import select
 from core.clock import parse_instant
 from core.credentials.untrusted import parse_untrusted_json
 from core.db.models import ExamSession, SealCertificate
+from core.db.models.document import SEAL, SEAL_CA
 from core.deps import Deps
 from core.documents.archive_events import check_events
 from core.documents.archive_manifest import read_manifest
 from core.documents.pdf_pool import PdfPool
 from core.documents.pdf_reading import PdfFacts
 from core.documents.safe_zip import OpenedZip, ZipLimits, ZipProblem, open_zip, unsafe_name
-from core.documents.session_archive import (
-    DOCUMENTS_DIR,
-    EVENTS,
-    JURY_MINUTES_STEM,
-    MANIFEST,
-    session_credentials,
-)
+from core.documents.session_archive import DOCUMENTS_DIR, EVENTS, JURY_MINUTES_STEM, MANIFEST
+from core.documents.session_records import session_credentials
 from core.errors import SceauError
 from core.keys.directory import find_org, org_did
 from core.verifying import verify_untrusted
@@ -93,13 +89,14 @@ class ArchiveReport:
 
 
 def _trust_roots(deps: Deps) -> tuple[bytes, ...]:
-    """The seal certificates this instance trusts: its own CA, and the chains of the
+    """The certificates a seal of this instance chains to: its own CA, and the chains of the
     certificates it imported from trust service providers."""
     roots: list[bytes] = []
-    for der, chain in deps.session.execute(
-        select(SealCertificate.certificate_der, SealCertificate.chain_pem)
+    for der, chain, role in deps.session.execute(
+        select(SealCertificate.certificate_der, SealCertificate.chain_pem, SealCertificate.role)
     ):
-        roots.append(der)
+        if role == SEAL_CA:
+            roots.append(der)
         if chain:
             roots.extend(
                 c.public_bytes(Encoding.DER)
@@ -112,10 +109,17 @@ class _Check:
     """One check in progress: the opened ZIP, the manifest's entries, the report."""
 
     def __init__(
-        self, deps: Deps, opened: OpenedZip, report: ArchiveReport, *, offline: bool, local: bool
+        self,
+        deps: Deps,
+        opened: OpenedZip,
+        report: ArchiveReport,
+        *,
+        offline: bool,
+        seals: set[str] | None,
     ) -> None:
         self.deps, self.zip, self.report = deps, opened, report
-        self.offline, self.local = offline, local
+        # The body's seal certificates, when the body is of this instance (None: elsewhere).
+        self.offline, self.seals = offline, seals
         self.listed: dict[str, dict[str, Any]] = {}
         # The credential files of the PDFs in flight, to compare with their attachments.
         self.attached: dict[str, tuple[bytes | None, bytes | None]] = {}
@@ -265,8 +269,8 @@ class _Check:
             self.report.problem(path, "seal_invalid", "something was added after the seal")
         else:
             found.seal = "intact+trusted" if facts.trusted else "intact"
-            if self.local and not facts.trusted:
-                message = "the seal's certificate is not one this instance issued or imported"
+            if self.seals is not None and facts.signer_sha256 not in self.seals:
+                message = "not sealed by a seal certificate of the archive's body"
                 self.report.problem(path, "seal_untrusted", message)
         attached = facts.attachments
         same = (attached.get("credential.json"), attached.get("credential.jwt")) == (
@@ -307,6 +311,19 @@ def _session_credentials(deps: Deps, manifest: dict[str, Any], report: ArchiveRe
         report.problem(f"credentials/{foreign}.json", "credential_foreign", message)
 
 
+def _body_seals(deps: Deps, manifest: dict[str, Any]) -> set[str]:
+    """SHA-256 of the body's seal certificates, current and past: a PDF's seal must be one of
+    them (another body's seal chains to the same CA; an expired one is still the body's)."""
+    org = find_org(deps.session, str(manifest["organization"]["slug"]))
+    rows = deps.session.scalars(
+        select(SealCertificate.certificate_der).where(
+            SealCertificate.organization_id == (org.id if org else None),
+            SealCertificate.role == SEAL,
+        )
+    )
+    return {hashlib.sha256(der).hexdigest() for der in rows}
+
+
 def _is_local(deps: Deps, manifest: dict[str, Any]) -> bool:
     """Whether the archive's body is a body of this instance (under the same DID): then its
     audit log and seal certificates are here to hold the archive against."""
@@ -337,7 +354,8 @@ def check_session_archive(
             return report
         report.manifest = manifest
         local = _is_local(deps, manifest)
-        check = _Check(deps, opened, report, offline=offline, local=local)
+        seals = _body_seals(deps, manifest) if local else None
+        check = _Check(deps, opened, report, offline=offline, seals=seals)
         check.files(manifest)
         if local:
             _session_credentials(deps, manifest, report)

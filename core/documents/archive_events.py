@@ -14,7 +14,8 @@ from core.credentials.untrusted import parse_untrusted_json
 from core.db.models import AuditEvent, ExamSession
 from core.deps import Deps
 from core.documents.safe_zip import ZIP_ERRORS, OpenedZip
-from core.documents.session_archive import EVENTS, session_event_seqs
+from core.documents.session_archive import EVENTS
+from core.documents.session_records import session_event_seqs
 from core.errors import SceauError
 from core.keys.directory import find_org
 

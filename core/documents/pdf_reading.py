@@ -3,6 +3,7 @@ within a limit) and whether its one seal is intact, covers the whole file and is
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zlib
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ class PdfFacts:
     whole_file: bool  # the seal covers the entire file: nothing was added after it
     trusted: bool  # the seal's certificate chains to one of the trust roots given
     signer: str  # the seal certificate's subject
+    signer_sha256: str  # the SHA-256 of the seal certificate (DER): whose seal it is
 
 
 def _inflate(data: bytes, limit: int) -> bytes:
@@ -120,7 +122,7 @@ def read_pdf(
         files = _attachments(reader.root, attachments, max_attachment_bytes)
         signatures = reader.embedded_signatures
         intact = whole = trusted = False
-        signer = ""
+        signer = fingerprint = ""
         if len(signatures) == 1:
             roots = [asn1_x509.Certificate.load(der) for der in trust_roots]
             context = ValidationContext(trust_roots=roots, allow_fetching=False)
@@ -129,8 +131,9 @@ def read_pdf(
             whole = status.coverage is not None and status.coverage.name == "ENTIRE_FILE"
             trusted = bool(status.trusted)
             signer = status.signing_cert.subject.human_friendly
+            fingerprint = hashlib.sha256(status.signing_cert.dump()).hexdigest()
     except PdfUnreadable:
         raise
     except Exception:  # any parser fault on hostile bytes: the PDF is unreadable, never a crash
         raise PdfUnreadable("the PDF could not be read") from None
-    return PdfFacts(files, len(signatures), intact, whole, trusted, signer)
+    return PdfFacts(files, len(signatures), intact, whole, trusted, signer, fingerprint)

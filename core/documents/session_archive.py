@@ -11,23 +11,28 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, Any
 
-from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import OperationalError
 
 from core.audit.log import exported_event, head
 from core.clock import isoformat_z
 from core.credentials.serving import credential_json_text
-from core.db.models import AuditEvent, Credential, Document, Enrollment, ExamSession, Organization
-from core.db.models.document import CERTIFICATE_PDF, JURY_MINUTES
+from core.db.models import Credential, Document, ExamSession, Organization
+from core.db.models.document import CERTIFICATE_PDF
 from core.deps import Deps
-from core.documents.archive import ArchiveCorrupted, ArchiveStore
+from core.documents.archive import ArchiveCorrupted, ArchiveStore, credential_document
 from core.documents.archive import read_document as read_archived
 from core.documents.certificate import certificate_pdf
+from core.documents.session_records import (
+    deleted_documents,
+    jury_minutes,
+    session_credentials,
+    session_events,
+)
 from core.errors import SceauError
 from core.keys.directory import org_did
 
@@ -40,11 +45,11 @@ CREDENTIALS_DIR = "credentials/"
 DOCUMENTS_DIR = "documents/"
 JURY_MINUTES_STEM = "jury-minutes"
 
-#: Rows read from the database at a time: a session of thousands of certificates streams.
-_BATCH = 200
-
 #: The certificate PDF of a credential, as the archive includes it (None: there is none).
 CertificateSource = Callable[[Credential], Document | None]
+#: SQLSTATEs of a transaction that lost a race with another (deadlock, serialization): the
+#: other one is making the same document (PostgreSQL; SQLite's writers queue instead).
+_CONCURRENT = ("40P01", "40001")
 
 
 def credential_paths(credential_id: str) -> dict[str, str]:
@@ -112,86 +117,10 @@ class _ZipOut:
         self._zip.writestr(self._info(MANIFEST, True), body)
         self._zip.close()
 
-
-def _enrollment_ids(session: ExamSession) -> Select[Any]:
-    return select(Enrollment.id).where(Enrollment.session_id == session.id)
-
-
-def _credential_ids(session: ExamSession) -> Select[Any]:
-    return select(Credential.id).where(Credential.enrollment_id.in_(_enrollment_ids(session)))
-
-
-def session_credentials(db: Session, session: ExamSession) -> Iterator[Credential]:
-    """Every credential issued for the session's files (revoked and replaced ones included),
-    oldest first, read in batches."""
-    query = (
-        select(Credential)
-        .where(
-            Credential.organization_id == session.organization_id,
-            Credential.enrollment_id.in_(_enrollment_ids(session)),
-        )
-        .order_by(Credential.issued_at, Credential.id)
-        .execution_options(yield_per=_BATCH)
-    )
-    yield from db.scalars(query)
-
-
-def _session_event_filter(org: Organization, session: ExamSession) -> Any:
-    """The session's audit events: those of its body whose subject is the session, one of its
-    files (enrollments), their credentials, or the documents of either."""
-    documents = select(Document.id).where(
-        or_(
-            Document.exam_session_id == session.id,
-            Document.credential_id.in_(_credential_ids(session)),
-        )
-    )
-    return and_(
-        AuditEvent.organization_slug == org.slug,
-        or_(
-            AuditEvent.subject == session.id,
-            AuditEvent.subject.in_(_enrollment_ids(session)),
-            AuditEvent.subject.in_(_credential_ids(session)),
-            AuditEvent.subject.in_(documents),
-        ),
-    )
-
-
-def session_events(db: Session, org: Organization, session: ExamSession) -> Iterator[AuditEvent]:
-    """The session's audit events, oldest first."""
-    query = (
-        select(AuditEvent)
-        .where(_session_event_filter(org, session))
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=1000)
-    )
-    yield from db.scalars(query)
-
-
-def session_event_seqs(
-    db: Session, org: Organization, session: ExamSession, up_to: int
-) -> Iterator[int]:
-    """The sequence numbers of the session's audit events up to event ``up_to``."""
-    query = (
-        select(AuditEvent.seq)
-        .where(_session_event_filter(org, session), AuditEvent.seq <= up_to)
-        .order_by(AuditEvent.seq)
-        .execution_options(yield_per=5000)
-    )
-    yield from db.scalars(query)
-
-
-def _jury_minutes(db: Session, session: ExamSession) -> list[Document]:
-    return list(
-        db.scalars(
-            select(Document)
-            .where(
-                Document.exam_session_id == session.id,
-                Document.kind == JURY_MINUTES,
-                Document.deleted_at.is_(None),
-            )
-            .order_by(Document.created_at, Document.id)
-        )
-    )
+    def abandon(self) -> None:
+        """Close an export that failed (its file is thrown away), now rather than when the
+        garbage collector finds the ZipFile, whose file would be closed by then."""
+        self._zip.close()
 
 
 def jury_minutes_path(number: int, count: int) -> str:
@@ -272,7 +201,7 @@ class _Export:
         return path
 
     def credential(
-        self, row: Credential, certificate: CertificateSource, withdrawn: bool
+        self, row: Credential, certificate: CertificateSource | None, withdrawn: bool
     ) -> dict[str, Any]:
         """Add a credential's JSON, VC-JWT and certificate PDF (unless ``withdrawn``: deleted
         after its retention period, which the manifest records apart)."""
@@ -282,16 +211,9 @@ class _Export:
         )
         self.zip.add(paths["jwt"], row.jwt.encode(), "application/jwt")
         pdf_path = None
-        if not withdrawn:
-            try:
-                pdf = certificate(row)
-            except SceauError as error:  # e.g. the time-stamping service did not answer
-                pdf = None
-                self.summary.unavailable.append(
-                    {"path": paths["pdf"], "credential": row.id, "reason": error.message}
-                )
-            if pdf is not None:
-                pdf_path = self.document(pdf, paths["pdf"], row.id)
+        pdf = None if withdrawn else self._certificate(row, certificate, paths["pdf"])
+        if pdf is not None:
+            pdf_path = self.document(pdf, paths["pdf"], row.id)
         self.summary.credentials += 1
         return {
             "id": row.id,
@@ -302,10 +224,33 @@ class _Export:
             "files": {"json": paths["json"], "jwt": paths["jwt"], "pdf": pdf_path},
         }
 
+    def _certificate(
+        self, row: Credential, certificate: CertificateSource | None, path: str
+    ) -> Document | None:
+        """The credential's archived certificate PDF, made now if it has none yet."""
+        db = self.deps.session
+        if certificate is not None:
+            return certificate(row)
+        existing = credential_document(db, row.id, CERTIFICATE_PDF)
+        if existing is not None:
+            return existing
+        try:
+            with db.begin_nested():  # a failure leaves the export's transaction usable
+                return certificate_pdf(self.deps, self.store, row)
+        except SceauError as error:  # e.g. the time-stamping service did not answer
+            reason = error.message
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) not in _CONCURRENT:
+                raise
+            reason = "being made by another transaction at this moment: export again"
+        self.summary.unavailable.append({"path": path, "credential": row.id, "reason": reason})
+        return None
+
     def events(self, org: Organization, session: ExamSession) -> None:
-        with self.zip.stream(EVENTS, "application/json") as write:
+        events = closing(session_events(self.deps.session, org, session))
+        with self.zip.stream(EVENTS, "application/json") as write, events as rows:
             write(b"[")
-            for event in session_events(self.deps.session, org, session):
+            for event in rows:
                 separator = b",\n" if self.summary.events else b"\n"
                 body = json.dumps(exported_event(event), ensure_ascii=False, sort_keys=True)
                 write(separator + body.encode())
@@ -330,31 +275,20 @@ def write_session_archive(
     db = deps.session
     org = db.get_one(Organization, session.organization_id)
     now = deps.clock.now()
-    source = certificate or (lambda row: certificate_pdf(deps, store, row))
     export = _Export(deps, store, out, now)
-    deleted = list(
-        db.scalars(
-            select(Document)
-            .where(
-                or_(
-                    Document.exam_session_id == session.id,
-                    Document.credential_id.in_(_credential_ids(session)),
-                ),
-                Document.deleted_at.is_not(None),
-            )
-            .order_by(Document.created_at, Document.id)
-        )
-    )
-    export.deleted.extend(_deleted(row) for row in deleted)
-    withdrawn = {row.credential_id for row in deleted if row.kind == CERTIFICATE_PDF}
-    credentials = [
-        export.credential(row, source, row.id in withdrawn)
-        for row in session_credentials(db, session)
-    ]
-    minutes = _jury_minutes(db, session)
-    for number, row in enumerate(minutes, start=1):
-        export.document(row, jury_minutes_path(number, len(minutes)), None)
-    export.events(org, session)
+    try:
+        deleted = deleted_documents(db, session)
+        export.deleted.extend(_deleted(row) for row in deleted)
+        withdrawn = {row.credential_id for row in deleted if row.kind == CERTIFICATE_PDF}
+        with closing(session_credentials(db, session)) as rows:
+            credentials = [export.credential(row, certificate, row.id in withdrawn) for row in rows]
+        minutes = jury_minutes(db, session)
+        for number, row in enumerate(minutes, start=1):
+            export.document(row, jury_minutes_path(number, len(minutes)), None)
+        export.events(org, session)
+    except BaseException:
+        export.zip.abandon()
+        raise
     seq, digest = head(db)
     manifest = {
         **_heading(deps, org, session, now),

@@ -17,6 +17,7 @@ from core.db.models import Document, Organization
 from core.deps import Deps
 from core.documents.archive import archive_store
 from core.documents.session_archive import ArchiveSummary, write_session_archive
+from core.documents.session_records import certificates_being_made
 from core.errors import Conflict, InputError, NotFound
 from issuer.services.paging import Page, page_of
 from issuer.services.sessions import organization_of, session_access
@@ -30,9 +31,18 @@ def export_session_archive(
 ) -> ArchiveSummary:
     """Write the session's archive (a ZIP) to ``out``. Another body's session is not found;
     the archive holds the session's audit events, so only who may read the audit log (an
-    administrator or an auditor) may export it."""
+    administrator or an auditor) may export it. While the documents job still makes the
+    session's certificates, the export waits for it (Conflict)."""
     session = session_access(deps, principal, session_id, Action.FOLLOW)
     principal.require(Action.READ_AUDIT)
+    jobs = certificates_being_made(deps.session, session)
+    if jobs:
+        raise Conflict(
+            "the session's certificates are still being made: export the archive once the "
+            f"documents job is done (GET /api/v1/jobs/{jobs[0]})",
+            code="documents_pending",
+            problems=[{"path": "job", "message": job} for job in jobs],
+        )
     return write_session_archive(deps, archive_store(deps.settings), session, out)
 
 

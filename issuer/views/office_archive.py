@@ -45,6 +45,12 @@ _REFUSALS = {
 }
 
 
+_PENDING = _l(
+    "The certificates of this session are still being made: export the archive once they are "
+    "all done (a few seconds per hundred)."
+)
+
+
 class DeleteForm(FlaskForm):
     """The confirmation that goes with the documents ticked in the table."""
 
@@ -59,10 +65,17 @@ class DeleteForm(FlaskForm):
 @staff_required()
 def session_archive(session_id: Any, principal: Principal) -> Response:
     d = deps()
-    return zip_response(
-        lambda out: export_session_archive(d, principal, str(session_id), out),
-        f"session-{session_id}.zip",
-    )
+    try:
+        return zip_response(
+            lambda out: export_session_archive(d, principal, str(session_id), out),
+            f"session-{session_id}.zip",
+        )
+    except SceauError as error:
+        if error.code != "documents_pending":
+            raise
+        refused(error)
+        flash(str(_PENDING), "error")
+        return redirect(url_for("office_sessions.session", session_id=session_id), code=303)
 
 
 @bp.get("/staff/archive/retention")

@@ -262,3 +262,18 @@ def test_a_credential_dropped_whole_or_slipped_in_is_found(
     files["manifest.json"] = json.dumps(manifest).encode()
     problems = _problems(_check(runtime, write_zip(tmp_path / "b.zip", files)))
     assert problems == [(f"credentials/{extra}.json", "credential_foreign")]
+
+
+def test_an_export_that_fails_midway_leaves_nothing_open(archived, runtime, tmp_path) -> None:
+    """Its ZIP and its database cursors are closed at once, not by the garbage collector."""
+    import gc
+
+    def broken(_credential: Any) -> None:
+        raise RuntimeError("the disk is full")
+
+    with runtime.unit() as deps, (tmp_path / "failed.zip").open("wb") as out:
+        row = deps.session.get_one(ExamSession, archived.session)
+        with pytest.raises(RuntimeError, match="disk is full") as failure:
+            write_session_archive(deps, archive_store(deps.settings), row, out, certificate=broken)
+    del failure  # its traceback held the export's frames
+    gc.collect()  # an unclosed ZipFile or cursor would now warn (and fail the test)

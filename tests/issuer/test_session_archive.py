@@ -238,3 +238,58 @@ def test_sceau_archive_verify_refuses_a_file_that_is_not_an_archive(tmp_path, sc
     result = sceau("archive", "verify", str(tmp_path / "x.zip"))
     assert result.exit_code == 1
     assert "(archive): not_a_zip" in result.output
+
+
+def test_a_pdf_sealed_by_another_body_of_the_instance_is_found(
+    workflow, signed, tmp_path, sceau, runtime
+) -> None:
+    """Its seal chains to the instance's CA too, and its attachments are right: only whose
+    seal it is tells it apart."""
+    from core.db.models import Credential, Organization
+    from core.documents.certificate import make_certificate_pdf
+    from core.documents.seal_keys import ensure_seal, open_seal
+
+    make_body(runtime, "globex")
+    files = members(export(workflow, signed))
+    first = json.loads(files["manifest.json"])["credentials"][0]["id"]
+    with runtime.unit() as deps:
+        globex = deps.session.query(Organization).filter_by(slug="globex").one()
+        theirs = open_seal(deps, ensure_seal(deps, globex))
+        credential = deps.session.get_one(Credential, first)
+        forged = make_certificate_pdf(deps, credential, seal=theirs)
+    name = f"documents/{first}.pdf"
+    files[name] = forged
+    path = write_zip(tmp_path / "a.zip", relisted(files, name))
+    report = json.loads(sceau("archive", "verify", "--json", str(path)).output)
+    assert [(p["path"], p["code"]) for p in report["problems"]] == [(name, "seal_untrusted")]
+    assert report["credentials"][0]["pdf"] == "match"
+    assert report["credentials"][0]["seal"] == "intact+trusted"  # by the CA: not enough
+
+
+def test_while_the_documents_job_makes_the_pdfs_the_export_waits(
+    workflow, signed, runtime, settings
+) -> None:
+    """Making them a second time in the export's transaction could deadlock with the job's
+    (PostgreSQL); the export says which job to wait for, then makes what is still missing."""
+    from sqlalchemy import update
+
+    from core.db.models import JobChunk, Organization
+    from core.documents.bulk import queue_documents
+
+    first = manifest_of(export(workflow, signed))["credentials"][0]["id"]
+    with runtime.unit() as deps:
+        row = deps.session.query(Document).filter_by(credential_id=first).one()
+        (settings.archive_dir / row.storage_key).unlink()
+        deps.session.delete(row)  # as if the job had not made this one yet
+        org = deps.session.query(Organization).filter_by(slug="acme").one()
+        job = queue_documents(deps, org, [first], created_by="test").id  # not run: pending
+    response = _get(workflow, signed, "auditor")
+    assert response.status_code == 409
+    assert response.json["error"]["code"] == "documents_pending"
+    assert response.json["error"]["problems"] == [{"path": "job", "message": job}]
+    with runtime.unit() as deps:
+        deps.session.execute(update(JobChunk).where(JobChunk.job_id == job).values(state="done"))
+    files = members(export(workflow, signed))  # the missing PDF is made now, and archived
+    with runtime.unit() as deps:
+        made = deps.session.query(Document).filter_by(credential_id=first).one()
+    assert hashlib.sha256(files[f"documents/{first}.pdf"]).hexdigest() == made.sha256

@@ -184,3 +184,43 @@ def test_deleting_removes_the_bytes_keeps_the_record_and_audits(
     assert event.data["sha256"] == row.sha256 and event.data["kind"] == "badge_png"
     again = _delete(admin, [old])  # a second click changes nothing
     assert flashes(admin.get(again.location)) == ["0 document supprimé."]
+
+
+def test_the_button_explains_when_the_certificates_are_still_being_made(
+    app, team, clock, runtime, job_worker
+) -> None:
+    from core.db.models import Enrollment, Job
+    from core.documents.bulk import JOB_KIND, queue_documents
+
+    session, _ = prepared_session(team)
+    workflow = team.workflow
+    assert workflow.act(session, "proposal", "manager").status_code == 200
+    assert workflow.act(session, "approval", "manager2").status_code == 200
+    clock.instant += timedelta(seconds=30)
+    code = workflow.body.code("signatory", clock.instant)
+    signed = workflow.act(session, "signature", "signatory", json={"totp": code})
+    job_worker.wait(signed.json["job"])
+    with runtime.read_sessions() as db:
+        for job in db.scalars(select(Job.id).where(Job.kind == JOB_KIND)).all():
+            job_worker.wait(job)
+    with runtime.unit() as deps:
+        credential = deps.session.scalars(
+            select(Enrollment.credential_id).where(
+                Enrollment.session_id == session, Enrollment.credential_id.is_not(None)
+            )
+        ).first()
+        assert credential is not None
+        for document in deps.session.scalars(
+            select(Document).where(Document.credential_id == credential)
+        ):
+            deps.session.delete(document)  # as if its PDF were still to be made ...
+        org = deps.session.scalars(select(Organization).where(Organization.slug == "acme")).one()
+        queue_documents(deps, org, [credential], created_by="test")  # ... by a pending job
+    auditor = _client(app, team.members["auditor"], clock)
+    response = auditor.get(f"/staff/sessions/{session}/archive.zip", buffered=True)
+    assert response.status_code == 303
+    assert response.location.endswith(f"/staff/sessions/{session}")
+    assert flashes(auditor.get(response.location)) == [
+        "Les attestations de cette session sont encore en cours de production : exportez "
+        "l'archive quand elles sont toutes prêtes (quelques secondes par centaine)."
+    ]
