@@ -86,9 +86,11 @@ def test_a_whole_session_from_import_to_sign_off(
     expect(page.locator("#job-progress")).to_be_visible()
     # The page polls /staff/jobs/<id>.json and reloads once the job is over.
     expect(page.locator("#job-state")).to_have_text("Terminé", timeout=30_000)
+    # The page reloads once the job is over: read the bar on the reloaded page, not while the
+    # reload is under way.
+    expect(page.locator("#state")).to_have_text("Signée : attestations délivrées", timeout=30_000)
     expect(page.locator("#job-count")).to_have_text("2 / 2")
     assert page.eval_on_selector("#job-progress", "bar => [bar.value, bar.max]") == [2, 2]
-    expect(page.locator("#state")).to_have_text("Signée : attestations délivrées")
     rows = page.locator("#credentials tbody tr")
     expect(rows).to_have_count(2)
     expect(page.locator("#credentials")).to_contain_text("ada@example.org")
