@@ -160,6 +160,10 @@ def certificate_context(
             "description": achievement.get("description", ""),
             "framework": framework,
             "code": code,
+            # "RNCP34567", never "RNCP RNCP34567": the register's codes carry their prefix.
+            "reference": code
+            if code.upper().startswith(framework.upper())
+            else f"{framework} {code}".strip(),
             "level": str(options.get("level", "")),
         },
         "results": _results(achievement, subject, language) if show_results else [],

@@ -61,6 +61,7 @@ def test_french_mentions_with_french_dates_and_decimals() -> None:
     assert context["certificate"]["valid_until"] == "27 novembre 2029"
     assert context["certification"]["framework"] == "RNCP"
     assert context["certification"]["code"] == "RNCP34567"
+    assert context["certification"]["reference"] == "RNCP34567"
     assert context["results"] == [{"name": "Pratique", "value": "13,5", "max": "20"}]
     assert context["signatory"] == {"name": "Sam Signe", "role": "Présidente du jury"}
     assert context["body"]["siret"] == "73282932000074"
