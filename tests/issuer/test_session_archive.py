@@ -149,7 +149,11 @@ def test_a_pdf_changed_on_disk_is_listed_unavailable_never_exported(
 ) -> None:
     first = manifest_of(export(workflow, signed))["credentials"][0]["id"]
     with runtime.unit() as deps:
-        row = deps.session.query(Document).filter_by(credential_id=first).one()
+        row = (
+            deps.session.query(Document)
+            .filter_by(credential_id=first, kind="certificate_pdf")
+            .one()
+        )
     path = settings.archive_dir / row.storage_key
     path.write_bytes(path.read_bytes()[:-1] + b"!")
     data = export(workflow, signed)
@@ -278,7 +282,11 @@ def test_while_the_documents_job_makes_the_pdfs_the_export_waits(
 
     first = manifest_of(export(workflow, signed))["credentials"][0]["id"]
     with runtime.unit() as deps:
-        row = deps.session.query(Document).filter_by(credential_id=first).one()
+        row = (
+            deps.session.query(Document)
+            .filter_by(credential_id=first, kind="certificate_pdf")
+            .one()
+        )
         (settings.archive_dir / row.storage_key).unlink()
         deps.session.delete(row)  # as if the job had not made this one yet
         org = deps.session.query(Organization).filter_by(slug="acme").one()
@@ -291,5 +299,9 @@ def test_while_the_documents_job_makes_the_pdfs_the_export_waits(
         deps.session.execute(update(JobChunk).where(JobChunk.job_id == job).values(state="done"))
     files = members(export(workflow, signed))  # the missing PDF is made now, and archived
     with runtime.unit() as deps:
-        made = deps.session.query(Document).filter_by(credential_id=first).one()
+        made = (
+            deps.session.query(Document)
+            .filter_by(credential_id=first, kind="certificate_pdf")
+            .one()
+        )
     assert hashlib.sha256(files[f"documents/{first}.pdf"]).hexdigest() == made.sha256
