@@ -39,6 +39,19 @@ class Runtime:
         self.close()
 
     @contextmanager
+    def reading(self) -> Iterator[Deps]:
+        """Yield Deps on a read-only session that never commits (work done outside any write
+        transaction, such as a job's preparer)."""
+        session = self.read_sessions()
+        try:
+            yield Deps(
+                session=session, settings=self.settings, clock=self.clock, cipher=self.cipher
+            )
+        finally:
+            session.rollback()
+            session.close()
+
+    @contextmanager
     def unit(self) -> Iterator[Deps]:
         """Yield Deps; commit once if the block succeeds, roll back otherwise."""
         session = self.sessions()

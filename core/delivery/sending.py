@@ -23,8 +23,6 @@ never attempted again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -108,20 +106,8 @@ def _mine(deps: Deps, organization_id: int, delivery_id: int, *, lock: bool) -> 
     return deps.session.scalar(query.with_for_update() if lock else query)
 
 
-@contextmanager
-def _reading(runtime: Runtime) -> Iterator[Deps]:
-    session = runtime.read_sessions()
-    try:
-        yield Deps(
-            session=session, settings=runtime.settings, clock=runtime.clock, cipher=runtime.cipher
-        )
-    finally:
-        session.rollback()
-        session.close()
-
-
 def _is_due(runtime: Runtime, organization_id: int, delivery_id: int) -> bool:
-    with _reading(runtime) as deps:
+    with runtime.reading() as deps:
         row = _mine(deps, organization_id, delivery_id, lock=False)
         return row is not None and row.state == DELIVERY_QUEUED and is_due(row, deps.clock.now())
 
@@ -131,7 +117,7 @@ def _render(runtime: Runtime, organization_id: int, delivery_id: int) -> bytes |
     its credential has none archived yet (the documents job usually made it already): that
     takes tens of milliseconds, which must not hold the database's write lock (SQLite has
     one). None when there is nothing to make here; the claim archives what this made."""
-    with _reading(runtime) as deps:
+    with runtime.reading() as deps:
         row = _mine(deps, organization_id, delivery_id, lock=False)
         credential = deps.session.get(Credential, row.credential_id) if row else None
         if (

@@ -8,8 +8,7 @@ SQLite; the handler then archives what was prepared, in the chunk's short unit o
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from core.db.models import Credential, Job, Organization
@@ -45,18 +44,6 @@ def queue_documents(
     return create_job(deps, org, JOB_KIND, total=len(ids), created_by=created_by, chunks=chunks)
 
 
-@contextmanager
-def _reading(runtime: Runtime) -> Iterator[Deps]:
-    session = runtime.read_sessions()
-    try:
-        yield Deps(
-            session=session, settings=runtime.settings, clock=runtime.clock, cipher=runtime.cipher
-        )
-    finally:
-        session.rollback()
-        session.close()
-
-
 def prepare_documents(runtime: Runtime, organization_id: int, payload: Any) -> dict[str, bytes]:
     """Render and seal the PDFs the chunk still needs: {credential id: sealed PDF}.
 
@@ -64,7 +51,7 @@ def prepare_documents(runtime: Runtime, organization_id: int, payload: Any) -> d
     and reports the error of the one that fails.
     """
     prepared: dict[str, bytes] = {}
-    with _reading(runtime) as deps:
+    with runtime.reading() as deps:
         org = deps.session.get(Organization, organization_id)
         seal = existing_seal(deps, org) if org is not None else None
         if seal is None:
