@@ -98,6 +98,7 @@ def status_list_2021(
     issuer: str = ISSUER,
     key: Ed25519PrivateKey = ISSUER_KEY,
     vm: str = ISSUER_VM,
+    purpose: str = "revocation",
     **members: Any,
 ) -> dict[str, Any]:
     """A signed StatusList2021Credential; encodedList without the multibase 'u', as
@@ -112,7 +113,7 @@ def status_list_2021(
         "credentialSubject": {
             "id": f"{LIST_URL}#list",
             "type": "StatusList2021",
-            "statusPurpose": "revocation",
+            "statusPurpose": purpose,
             "encodedList": encoded,
         },
     }

@@ -159,6 +159,8 @@ def _rsa_public_key(jwk: dict[str, Any]) -> rsa.RSAPublicKey:
             raw = b64url_decode(value)
         except InputError:
             raise KeyResolutionError(f"JWK member {name!r} is not base64url") from None
+        if len(raw) > longest:
+            raise KeyResolutionError(f"JWK member {name!r} is too long")
         values.append(int.from_bytes(raw, "big"))
     modulus, exponent = values
     if not RSA_MIN_LOADED_BITS <= modulus.bit_length() <= RSA_MAX_BITS:

@@ -215,3 +215,16 @@ def test_an_expired_status_list_2021_is_not_trusted() -> None:
     signed = sign2020(badge())
     expired = status_list_2021(expirationDate="2025-01-01T00:00:00Z")
     assert codes(verify(signed, expired))["status"] == "status_list_unavailable"
+
+
+def test_status_list_2021_suspension() -> None:
+    document = badge()
+    document["credentialStatus"] = {**document["credentialStatus"], "statusPurpose": "suspension"}
+    signed = sign2020(document)
+    suspended = status_list_2021(revoked=(INDEX,), purpose="suspension")
+    report = verify(signed, suspended)
+    assert codes(report)["status"] == "suspended"
+    assert not report.verified
+    # a revocation list does not answer for a suspension entry
+    revocations = status_list_2021(revoked=(INDEX,))
+    assert codes(verify(signed, revocations))["status"] == "status_list_unavailable"
