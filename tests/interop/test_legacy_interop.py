@@ -9,11 +9,14 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
 from core.encoding import b64url_decode, b64url_encode
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.interop
 
@@ -184,3 +187,13 @@ def test_jose_vc11_jwts_with_did_jwk(
     claims["iss"] = claims["vc"]["issuer"]["id"] = issued["issuer"]
     forged = ".".join((other_header, b64url_encode(json.dumps(claims).encode()), signature))
     assert _codes(_verify(client, forged))["proof"] == "key_controller_mismatch"
+
+
+def test_the_legacy_vectors_are_what_the_reference_stack_makes(run_node: Any) -> None:
+    vectors = REPO_ROOT / "tests" / "vectors" / "legacy"
+    out = run_node("legacy_issue.mjs", "--list-url", "https://legacy.example/status/1")
+    for name, made in (
+        ("vcjs-ed25519-2020-badge.json", out["ldp"]),
+        ("vcjs-status-list-2021.json", out["statusList"]),
+    ):
+        assert json.loads((vectors / name).read_text(encoding="utf-8")) == made, name

@@ -6,6 +6,7 @@ import copy
 import datetime as dt
 import hmac
 import json
+from pathlib import Path
 from typing import Any
 
 import jwt
@@ -20,7 +21,7 @@ from legacy_support import (
 )
 
 from core.credentials.verify import VerifyOptions
-from core.encoding import b64url_encode
+from core.encoding import b64url_decode, b64url_encode
 from core.errors import KeyResolutionError
 from core.keys.did import resolve_did_jwk
 
@@ -186,3 +187,16 @@ def test_rs256_can_be_switched_off(rsa_key: rsa.RSAPrivateKey) -> None:
     _, token = rs256_token(rsa_key)
     strict = VerifyOptions(jwt_algorithms=("ES256", "EdDSA"), require_known_issuer=False)
     assert codes(verify(token, options=strict))["proof"] == "algorithm_not_allowed"
+
+
+@pytest.mark.parametrize("name", ["jose-rs256.jwt", "jose-es256.jwt", "jose-eddsa.jwt"])
+def test_the_jose_vectors_verify_and_their_tampered_copies_do_not(name: str) -> None:
+    path = Path(__file__).resolve().parents[2] / "vectors" / "legacy" / name
+    token = path.read_text(encoding="utf-8").strip()
+    report = verify(token)
+    assert report.verified, report.steps
+    header, payload, signature = token.split(".")
+    claims = json.loads(b64url_decode(payload))
+    claims["vc"]["name"] = "Welding, level 3"
+    tampered = ".".join((header, b64url_encode(json.dumps(claims).encode()), signature))
+    assert codes(verify(tampered))["proof"] == "invalid_signature"

@@ -3,6 +3,9 @@ case."""
 
 from __future__ import annotations
 
+import copy
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,3 +231,28 @@ def test_status_list_2021_suspension() -> None:
     # a revocation list does not answer for a suspension entry
     revocations = status_list_2021(revoked=(INDEX,))
     assert codes(verify(signed, revocations))["status"] == "status_list_unavailable"
+
+
+# --- known answers from the reference stack (tests/vectors/legacy) ---------------------------
+
+
+def _vector(name: str) -> dict[str, Any]:
+    path = Path(__file__).resolve().parents[2] / "vectors" / "legacy" / name
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def test_the_vcjs_ed25519_2020_badge_verifies_and_its_tampered_copy_does_not() -> None:
+    badge_from_vcjs = _vector("vcjs-ed25519-2020-badge.json")
+    status_list = _vector("vcjs-status-list-2021.json")
+    report = verify(badge_from_vcjs, status_list)
+    assert report.verified, report.steps
+    assert codes(report)["status"] == "not_revoked"
+    tampered = copy.deepcopy(badge_from_vcjs)
+    tampered["issuanceDate"] = "2024-01-14T09:00:00Z"
+    assert codes(verify(tampered, status_list))["proof"] == "invalid_signature"
+    forged_list = copy.deepcopy(status_list)
+    forged_list["credentialSubject"]["encodedList"] = status_list_2021(revoked=(94567,))[
+        "credentialSubject"
+    ]["encodedList"]
+    assert codes(verify(badge_from_vcjs, forged_list))["status"] == "status_list_unavailable"
