@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from core.credentials.loader import BUNDLED_CONTEXTS, load_context
 from core.encoding import b64url_decode, b64url_encode
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -197,3 +198,18 @@ def test_the_legacy_vectors_are_what_the_reference_stack_makes(run_node: Any) ->
         ("vcjs-status-list-2021.json", out["statusList"]),
     ):
         assert json.loads((vectors / name).read_text(encoding="utf-8")) == made, name
+
+
+def test_bundled_contexts_are_the_reference_packages_contexts(run_node: Any) -> None:
+    reference = run_node("contexts.mjs")
+    legacy = {
+        "https://www.w3.org/2018/credentials/v1",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
+        "https://w3id.org/vc/status-list/2021/v1",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+    }
+    assert legacy <= set(BUNDLED_CONTEXTS) and legacy <= set(reference)
+    for url in set(BUNDLED_CONTEXTS) & set(reference):
+        assert load_context(url) == reference[url], url
