@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from legacy_support import (
     CLOCK,
+    ED25519_2020,
     INDEX,
     ISSUER,
     ISSUER_KEY,
+    ISSUER_VM,
     LIST_URL,
     OB_3_0_2,
     OB_UNVERSIONED,
@@ -256,3 +258,39 @@ def test_the_vcjs_ed25519_2020_badge_verifies_and_its_tampered_copy_does_not() -
         "credentialSubject"
     ]["encodedList"]
     assert codes(verify(badge_from_vcjs, forged_list))["status"] == "status_list_unavailable"
+
+
+# --- did:web issuers with Ed25519VerificationKey2020 methods ---------------------------------
+
+WEB_DID = "did:web:legacy.example:issuers:academy"
+WEB_DOCUMENT_URL = "https://legacy.example/issuers/academy/did.json"
+
+
+def _web_document(*, listed_in: str = "assertionMethod") -> dict[str, Any]:
+    method = {
+        "id": f"{WEB_DID}#key-2020",
+        "type": "Ed25519VerificationKey2020",
+        "controller": WEB_DID,
+        "publicKeyMultibase": ISSUER_VM.split("#")[1],
+    }
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", ED25519_2020],
+        "id": WEB_DID,
+        "verificationMethod": [method],
+        listed_in: [method["id"]],
+    }
+
+
+def test_a_did_web_ed25519_2020_key_proves_only_as_an_assertion_method() -> None:
+    document = badge(issuer=WEB_DID)
+    del document["credentialStatus"]
+    signed = sign2020(document, ISSUER_KEY, f"{WEB_DID}#key-2020")
+    report = verify(signed, did_documents={WEB_DOCUMENT_URL: _web_document()})
+    assert report.verified, report.steps
+    # the same key listed for authentication only does not sign credentials
+    only_auth = {WEB_DOCUMENT_URL: _web_document(listed_in="authentication")}
+    assert codes(verify(signed, did_documents=only_auth))["proof"] == "unknown_key"
+    # the did:key of the same key is another DID: it does not prove for the did:web issuer
+    as_did_key = sign2020(document, ISSUER_KEY, ISSUER_VM)
+    report = verify(as_did_key, did_documents={WEB_DOCUMENT_URL: _web_document()})
+    assert codes(report)["proof"] == "key_controller_mismatch"
