@@ -194,3 +194,17 @@ def test_a_url_of_one_of_the_credentials_files_names_it(client, ada) -> None:
     for suffix in (".json", ".jwt", ".pdf"):
         report = _ok(client.post("/api/v1/verify", json={"url": ada["id"] + suffix}), "url")
         assert report["credential"]["id"] == ada["id"]
+
+
+def test_sceau_verify_reads_a_certificate_pdf(sceau, client, ada, tmp_path) -> None:
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(issued_pdf(client, ada["id"]))
+    result = sceau("verify", str(path), "--recipient-email", "ada@example.org")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["source"] == "pdf" and steps(report)["document"] == "ok"
+    assert steps(report)["recipient"] == "match"
+    picture = tmp_path / "empty.jpg"
+    Image.new("RGB", (300, 200)).save(picture, format="JPEG")
+    refused = sceau("verify", str(picture))
+    assert refused.exit_code == 1 and "no QR code" in refused.output
