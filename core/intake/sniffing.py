@@ -17,14 +17,16 @@ _URL = re.compile(r"https?://\S+", re.IGNORECASE)
 def sniff_file(untrusted_file: bytes) -> str:
     """``pdf``, ``png``, ``jpeg``, ``heif`` or ``text`` (to be read by ``sniff_text``)."""
     head = untrusted_file[:1024]
-    if b"%PDF-" in head:  # PDF readers accept the header anywhere in the first kilobyte
-        return "pdf"
     if head.startswith(PNG_SIGNATURE):
         return "png"
     if head.startswith(_JPEG):
         return "jpeg"
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "heif"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"[", b"<"):
+        return "text"  # JSON or SVG, even if "%PDF-" is written in it
+    if b"%PDF-" in head:  # PDF readers accept the header anywhere in the first kilobyte
+        return "pdf"
     return "text"
 
 
