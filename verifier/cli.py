@@ -1,4 +1,5 @@
-"""`sceau verify FILE`: run the verification pipeline on a JSON credential or a VC-JWT file."""
+"""`sceau verify FILE`: verify any file the verifier's API takes (certificate PDF, baked badge,
+JSON credential, VC-JWT, photo of the QR code) and print the report."""
 
 from __future__ import annotations
 
@@ -8,34 +9,34 @@ from pathlib import Path
 
 import click
 
-from core.credentials.untrusted import parse_untrusted_json
 from core.errors import SceauError
+from core.intake import Submission, verify_submission
 from core.settings import load_settings
 from core.unit_of_work import Runtime
-from core.verifying import verify_untrusted
 
 
 @click.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def verify(path: Path) -> None:
+@click.option("--recipient-email", help="Check that the credential was issued to this e-mail.")
+@click.option("--recipient-name", help="Check the holder's name (when the credential has it).")
+def verify(path: Path, recipient_email: str | None, recipient_name: str | None) -> None:
     """Print the verification report; exit 0 only when the credential is verified."""
     settings = load_settings()
-    raw = path.read_bytes()
-    if len(raw) > settings.max_body_bytes:
-        raise click.ClickException(f"{path}: larger than {settings.max_body_bytes} bytes")
-    text = raw.decode("utf-8", errors="replace").strip()
-    unverified: object = text
-    if text.startswith("{"):
+    if path.stat().st_size > settings.max_upload_bytes:
+        raise click.ClickException(f"{path}: larger than {settings.max_upload_bytes} bytes")
+    submission = Submission(
+        file=path.read_bytes(),
+        filename=path.name,
+        recipient_email=recipient_email,
+        recipient_name=recipient_name,
+    )
+    with Runtime(settings) as runtime, runtime.unit() as deps:
         try:
-            unverified = parse_untrusted_json(
-                raw, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
-            )
+            verification = verify_submission(deps, submission)
         except SceauError as error:
             raise click.ClickException(f"{path}: {error.message}") from None
-    with Runtime(settings) as runtime, runtime.unit() as deps:
-        report = verify_untrusted(deps, unverified)
-    click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    sys.exit(0 if report.verified else 1)
+    click.echo(json.dumps(verification.to_json(), ensure_ascii=False, indent=2))
+    sys.exit(0 if verification.verified else 1)
 
 
 def register(cli: click.Group) -> None:
