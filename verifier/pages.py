@@ -1,0 +1,189 @@
+"""The verifier's public pages: the home page (scan, upload, paste) and the one result page."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from core.credentials.report import VerificationReport
+from core.credentials.untrusted import parse_untrusted_json
+from core.db.models import Credential
+from core.deps import Deps
+from core.errors import InputError
+from core.verifying import verify_untrusted
+from core.web.database import deps, read_only
+from verifier.verdict import claims, is_genuine, verdict_of
+from verifier.wording import error_message, localized_date, moment_text, template_helpers
+
+bp = Blueprint("verifier_pages", __name__, template_folder="templates")
+bp.add_app_template_filter(localized_date, "verifier_date")
+
+#: Longest pasted text or URL kept (a VC-JWT or JSON credential is far shorter).
+MAX_TEXT_CHARS = 200_000
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the visitor typed into the form (untrusted), shown again when the input is refused."""
+
+    text: str = ""
+    recipient_email: str = ""
+    recipient_name: str = ""
+
+
+def upload_limit(d: Deps) -> int:
+    """SCEAU_MAX_UPLOAD_BYTES once the intake engine's settings have it; the body limit before."""
+    return int(getattr(d.settings, "max_upload_bytes", d.settings.max_body_bytes))
+
+
+def _verify(
+    d: Deps, typed: Typed, file: bytes | None, filename: str | None, url: str | None
+) -> tuple[VerificationReport, str]:
+    """The one call into the verification engine: (report, source). Raises InputError."""
+    if url is not None:
+        return verify_untrusted(d, _own_credential(d, url)), "url"
+    if file is not None:
+        try:
+            raw_text = file.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError("this file is not a credential", code="unreadable_file") from None
+        return _verify_text(d, raw_text)
+    return _verify_text(d, typed.text)
+
+
+def _verify_text(d: Deps, untrusted_text: str) -> tuple[VerificationReport, str]:
+    stripped = untrusted_text.strip()
+    if stripped.startswith(("http://", "https://")):
+        return verify_untrusted(d, _own_credential(d, stripped)), "url"
+    if stripped.startswith("{"):
+        settings = d.settings
+        unverified = parse_untrusted_json(
+            stripped, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
+        )
+        return verify_untrusted(d, unverified), "json"
+    return verify_untrusted(d, stripped), "jwt"
+
+
+def _own_credential(d: Deps, url: str) -> dict[str, Any]:
+    """The signed document of one of this instance's credential URLs (until the engine fetches)."""
+    base = d.settings.base_url
+    path = url[len(base) :] if url.startswith(f"{base}/c/") else ""
+    credential_id = path.removeprefix("/c/").split("?")[0].split("#")[0]
+    row = d.session.get(Credential, credential_id) if len(credential_id) == 36 else None
+    if row is None:
+        raise InputError("no credential of this service has this address", code="unknown_url")
+    return dict(row.document)
+
+
+def _typed() -> Typed:
+    form = request.form
+    return Typed(
+        text=form.get("text", "")[:MAX_TEXT_CHARS],
+        recipient_email=form.get("recipient_email", "").strip()[:320],
+        recipient_name=form.get("recipient_name", "").strip()[:200],
+    )
+
+
+def _lang_url(code: str) -> str:
+    """The same page in another language; a result reached by POST cannot be reloaded, so its
+    switch leads to the home page."""
+    if request.method == "GET" and request.endpoint:
+        return url_for(request.endpoint, **{**request.args.to_dict(), "lang": code})
+    return url_for("verifier_pages.home", lang=code)
+
+
+@bp.context_processor
+def _page_helpers() -> dict[str, Any]:
+    return {**template_helpers(), "lang_url": _lang_url}
+
+
+def _home(typed: Typed, error: InputError | None = None, status: int = 200) -> Response:
+    page = render_template(
+        "verifier/home.html",
+        typed=typed,
+        error=error_message(error) if error is not None else None,
+        max_bytes=upload_limit(deps()),
+    )
+    return Response(page, status=status)
+
+
+def _result(
+    report: VerificationReport, source: str, typed: Typed, recheck_text: str | None
+) -> Response:
+    page = render_template(
+        "verifier/result.html",
+        report=report,
+        source=source,
+        verdict=verdict_of(report),
+        genuine=is_genuine(report),
+        shown=claims(report),
+        recipient=report.step("recipient"),
+        typed=typed,
+        recheck_text=recheck_text,
+        checked_at=moment_text(deps().clock.now()),
+    )
+    response = Response(page)
+    # A verdict is about a moment and a private submission: never kept by a shared cache.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _recheck_text(report: VerificationReport, source: str, verified_text: str) -> str | None:
+    """What the recipient form posts again: the signed JSON, or the JWT or URL that was
+    verified; None when neither can be sent again (a badge whose JWT is inside an image)."""
+    if report.format == "ldp" and isinstance(report.credential, dict):
+        return json.dumps(report.credential, ensure_ascii=False)
+    if source in ("jwt", "url"):
+        return verified_text.strip() or None
+    return None
+
+
+@bp.get("/")
+@read_only
+def home() -> Response:
+    return _home(Typed())
+
+
+@bp.post("/verify")
+@read_only
+def verify_form() -> Response:
+    typed = _typed()
+    upload = request.files.get("file")
+    file = filename = None
+    if upload is not None and upload.filename:
+        limit = upload_limit(deps())
+        file = upload.stream.read(limit + 1)
+        filename = upload.filename
+        if len(file) > limit:
+            error = InputError("the file is too large", code="file_too_large")
+            return _home(typed, error, 413)
+    if file is None and not typed.text.strip():
+        return _home(typed, InputError("nothing to verify", code="nothing_to_verify"), 400)
+    try:
+        report, source = _verify(deps(), typed, file, filename, None)
+    except InputError as error:
+        return _home(typed, error, error.http_status)
+    verified_text = typed.text if file is None else file.decode("utf-8", "replace")
+    return _result(report, source, typed, _recheck_text(report, source, verified_text))
+
+
+@bp.get("/verify")
+@read_only
+def verify_link() -> Response | Any:
+    """What the scanner opens: ``/verify?url=<credential URL>`` (http or https only)."""
+    untrusted_url = request.args.get("url", "").strip()[:MAX_TEXT_CHARS]
+    if not untrusted_url:
+        return redirect(url_for("verifier_pages.home"))
+    typed = Typed(text=untrusted_url)
+    if urlsplit(untrusted_url).scheme not in ("http", "https"):
+        return _home(typed, InputError("not a web address", code="not_a_url"), 400)
+    try:
+        report, source = _verify(deps(), typed, None, None, untrusted_url)
+    except InputError as error:
+        return _home(typed, error, error.http_status)
+    recheck = _recheck_text(report, source, untrusted_url)
+    return _result(report, source, replace(typed, text=""), recheck)

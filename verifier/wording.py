@@ -1,0 +1,142 @@
+"""What the result page says, fr/en: the verdict sentences, each check's name and explanation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import format_date, format_datetime, gettext
+from flask_babel import lazy_gettext as _l
+
+from core.credentials.report import Step
+from core.errors import InputError
+
+#: The verdict in one sentence a non-specialist understands (keys: verifier.verdict.VERDICTS).
+VERDICT_SENTENCES = {
+    "valid": _l("Valid: this certificate is authentic, in force, and has not been revoked."),
+    "unknown_issuer": _l(
+        "Authentic, but issued by a body that is not registered with this service: "
+        "make sure you know and trust this issuer."
+    ),
+    "not_yet_valid": _l("Not yet valid: this certificate is authentic but takes effect later."),
+    "expired": _l("Expired: this certificate is authentic but its validity period is over."),
+    "suspended": _l("Suspended: the issuer has suspended this certificate for now."),
+    "revoked": _l("Revoked: the issuer has withdrawn this certificate; it is no longer valid."),
+    "invalid": _l("Not valid: this certificate could not be confirmed (see the checks below)."),
+    "forged": _l(
+        "Altered or forged: nothing proves that this certificate comes from the body it names."
+    ),
+    "unreadable": _l("Unreadable: no certificate could be read from what you gave."),
+}
+
+#: Each check's name, by step id.
+STEP_TITLES = {
+    "parse": _l("Reading"),
+    "context": _l("Vocabulary"),
+    "schema": _l("Open Badges format"),
+    "proof": _l("Issuer's signature"),
+    "issuer": _l("Issuer"),
+    "dates": _l("Validity dates"),
+    "status": _l("Revocation"),
+    "document": _l("Document (seal, QR code, badge)"),
+    "recipient": _l("Holder"),
+}
+
+#: Plain explanations of the codes a visitor meets most; other codes show the engine's message.
+EXPLANATIONS = {
+    ("parse", "ok"): _l("The credential was read."),
+    ("context", "ok"): _l("Every piece of data is covered by the signature."),
+    ("schema", "ok"): _l("The credential follows the Open Badges 3.0 format."),
+    ("schema", "not_required"): _l("The Open Badges format was not required."),
+    ("proof", "ok"): _l("The issuer's digital signature is intact: nothing was changed."),
+    ("proof", "invalid_signature"): _l(
+        "The signature does not match the content: the credential was altered or forged."
+    ),
+    ("proof", "no_proof"): _l("The credential carries no signature."),
+    ("proof", "unknown_key"): _l("The signing key is not one the issuer publishes."),
+    ("proof", "key_compromised"): _l("The signing key was declared compromised by its owner."),
+    ("issuer", "known_issuer"): _l("The issuer is a certification body registered here."),
+    ("issuer", "unknown_issuer"): _l(
+        "The issuer is not registered with this service: its name is its own claim."
+    ),
+    ("dates", "valid"): _l("The credential is within its validity period."),
+    ("dates", "expired"): _l("The validity period is over."),
+    ("dates", "not_yet_valid"): _l("The validity period has not started yet."),
+    ("status", "not_revoked"): _l("The issuer has not revoked this credential."),
+    ("status", "no_status"): _l("The credential has no revocation list."),
+    ("status", "revoked"): _l("The issuer has revoked this credential."),
+    ("status", "suspended"): _l("The issuer has suspended this credential."),
+    ("status", "status_list_unavailable"): _l("The issuer's revocation list could not be read."),
+    ("document", "ok"): _l("The document matches the credential it carries."),
+    ("document", "seal_invalid"): _l("The PDF's seal is broken: the file was modified."),
+    ("document", "seal_untrusted"): _l("The PDF's seal is not this service's."),
+    ("document", "no_seal"): _l("The PDF carries no seal."),
+    ("document", "attachment_mismatch"): _l(
+        "The credential attached to the PDF differs from the one it shows."
+    ),
+    ("document", "qr_mismatch"): _l("The QR code points to another credential."),
+    ("recipient", "match"): _l("The holder you typed matches the credential."),
+    ("recipient", "no_match"): _l("The holder you typed does not match the credential."),
+}
+
+#: What the form says when an input is refused, by InputError code.
+ERRORS = {
+    "nothing_to_verify": _l("Choose a file, or paste a credential, a JWT or a link."),
+    "file_too_large": _l("This file is too large."),
+    "payload_too_large": _l("This input is too large."),
+    "not_a_url": _l("Only web addresses (http or https) can be opened."),
+    "unknown_url": _l("No credential of this service has this address."),
+    "malformed_json": _l("This text is not valid JSON."),
+}
+
+
+def explanation(step: Step) -> Any:
+    """The plain explanation of a step's outcome, in the page's language."""
+    if step.code == "skipped":
+        return gettext("Not checked: an earlier check failed.")
+    return EXPLANATIONS.get((step.id, step.code), step.message)
+
+
+def error_message(error: InputError) -> str:
+    """The form's message for a refused input: ours when we know its code, else the engine's."""
+    known = ERRORS.get(error.code)
+    if known is not None:
+        return str(known)
+    return gettext("This could not be read as a certificate: %(reason)s", reason=error.message)
+
+
+#: Where the credential was read from (keys: core.intake.SOURCES).
+SOURCE_LABELS = {
+    "json": _l("a JSON credential"),
+    "jwt": _l("a VC-JWT"),
+    "pdf": _l("the certificate PDF"),
+    "png": _l("a PNG badge"),
+    "svg": _l("an SVG badge"),
+    "photo": _l("the QR code of a photo"),
+    "url": _l("a credential link"),
+}
+
+
+def localized_date(untrusted_value: object) -> str:
+    """A credential's date (ISO 8601) as the page's language writes it; shown as is otherwise."""
+    text = str(untrusted_value or "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return str(format_date(moment, "long"))
+
+
+def moment_text(moment: datetime) -> str:
+    """When a check ran, as the page's language writes it (UTC)."""
+    return str(format_datetime(moment, "long"))
+
+
+def template_helpers() -> dict[str, Any]:
+    """The result page's wording functions, for a blueprint's context processor."""
+    return {
+        "verdict_sentence": lambda verdict: VERDICT_SENTENCES[verdict],
+        "step_title": lambda step_id: STEP_TITLES.get(step_id, step_id),
+        "explanation": explanation,
+        "source_label": lambda source: SOURCE_LABELS.get(source, source),
+    }
