@@ -1,12 +1,14 @@
-"""Verification endpoints: Sceau's JSON API and the W3C VC API `/credentials/verify`."""
+"""Verification endpoints: Sceau's JSON API (JSON or uploaded files) and the W3C VC API
+`/credentials/verify`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from core.errors import InputError
+from core.intake import Submission, verify_submission
 from core.verifying import verify_untrusted
 from core.web.database import deps, read_only
 from core.web.requests import json_object
@@ -14,25 +16,73 @@ from core.web.requests import json_object
 bp = Blueprint("verifier", __name__)
 
 
-def _unverified_input(body: dict[str, Any]) -> object:
-    """The credential or JWT of a verification request; InputError when there is none."""
-    if "credential" in body and isinstance(body["credential"], dict):
-        return body["credential"]
-    if "jwt" in body and isinstance(body["jwt"], str):
-        return body["jwt"]
-    raise InputError(
-        'the body must be {"credential": {...}} or {"jwt": "..."}',
-        code="not_a_credential",
-        problems=[{"path": "(body)", "message": "expected a credential object or a jwt string"}],
+_TEXT_FIELDS = ("text", "url", "recipient_email", "recipient_name")
+_MAX_FIELD_CHARS = 1 << 20
+
+
+def _recipient(body: dict[str, Any]) -> tuple[str | None, str | None]:
+    recipient = body.get("recipient")
+    if recipient is None:
+        return None, None
+    if not isinstance(recipient, dict) or not all(
+        isinstance(recipient.get(k), str | None) for k in ("email", "name")
+    ):
+        raise InputError(
+            'recipient must be {"email": "..."} or {"name": "..."}',
+            code="invalid_request",
+            problems=[{"path": "recipient", "message": "expected an object of strings"}],
+        )
+    return recipient.get("email"), recipient.get("name")
+
+
+def _json_submission(body: dict[str, Any]) -> Submission:
+    email, name = _recipient(body)
+    credential = body.get("credential")
+    jwt, url = body.get("jwt"), body.get("url")
+    if not (isinstance(credential, dict) or isinstance(jwt, str) or isinstance(url, str)):
+        raise InputError(
+            'the body must be {"credential": {...}}, {"jwt": "..."} or {"url": "..."}',
+            code="not_a_credential",
+            problems=[
+                {"path": "(body)", "message": "expected a credential object, a jwt or a url"}
+            ],
+        )
+    return Submission(
+        credential=credential if isinstance(credential, dict) else None,
+        jwt=jwt if isinstance(jwt, str) else None,
+        url=url if isinstance(url, str) else None,
+        recipient_email=email,
+        recipient_name=name,
+    )
+
+
+def _form_submission() -> Submission:
+    """A multipart/form-data (or urlencoded) request: ``file``, ``text``, ``url`` and the
+    recipient fields."""
+    upload = request.files.get("file")
+    untrusted_file = upload.read() if upload is not None else None
+    fields = {name: request.form.get(name) for name in _TEXT_FIELDS}
+    for name, value in fields.items():
+        if value is not None and len(value) > _MAX_FIELD_CHARS:
+            raise InputError(f"the field {name} is too long", code="payload_too_large")
+    return Submission(
+        file=untrusted_file or None,
+        filename=upload.filename if upload is not None else None,
+        text=fields["text"],
+        url=fields["url"],
+        recipient_email=fields["recipient_email"],
+        recipient_name=fields["recipient_name"],
     )
 
 
 @bp.post("/api/v1/verify")
 @read_only
 def verify() -> Response:
-    unverified = _unverified_input(json_object())
-    report = verify_untrusted(deps(), unverified)
-    return jsonify(report.to_json())
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        submission = _form_submission()
+    else:
+        submission = _json_submission(json_object())
+    return jsonify(verify_submission(deps(), submission).to_json())
 
 
 @bp.post("/credentials/verify")

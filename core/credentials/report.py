@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 #: Step ids, in the order the pipeline runs them.
 STEP_IDS = ("parse", "context", "schema", "proof", "issuer", "dates", "status")
+#: Steps added by the verifier's doors (core.intake) after the pipeline's: the file the
+#: credential came in (a sealed PDF), and the recipient the verifier typed.
+INTAKE_STEP_IDS = ("document", "recipient")
 
 #: The codes each step can end with ("internal_error": an unexpected fault, logged, not shown).
 STEP_CODES: dict[str, tuple[str, ...]] = {
@@ -49,6 +52,16 @@ STEP_CODES: dict[str, tuple[str, ...]] = {
         "status_list_unavailable",
         "skipped",
     ),
+    "document": (
+        "ok",
+        "seal_invalid",
+        "seal_untrusted",
+        "no_seal",
+        "attachment_mismatch",
+        "qr_mismatch",
+        "not_applicable",
+    ),
+    "recipient": ("match", "no_match", "not_applicable", "skipped"),
 }
 
 Format = Literal["ldp", "jwt"]
@@ -105,4 +118,4 @@ class VerificationReport:
         return data
 
 
-__all__ = ["STEP_CODES", "STEP_IDS", "Format", "Step", "VerificationReport"]
+__all__ = ["INTAKE_STEP_IDS", "STEP_CODES", "STEP_IDS", "Format", "Step", "VerificationReport"]

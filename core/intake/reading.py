@@ -1,0 +1,131 @@
+"""The parsing of hostile files, run in the capped child process (core.intake.sandbox): a
+certificate PDF's limits, seal, attachments and page-1 QR codes; a photo's QR codes."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from core.documents.pdf_reading import PdfFacts, PdfUnreadable, read_pdf
+from core.errors import InputError
+
+#: Largest picture decoded (pixels): a 20000×20000 PNG is refused from its header, unread.
+MAX_IMAGE_PIXELS = 40_000_000
+#: Longest side a picture is searched at for a QR code (larger photos are scaled down).
+QR_SEARCH_SIDE = 2400
+#: What a certificate PDF may hold before it is refused unread.
+MAX_PDF_PAGES = 20
+MAX_PDF_OBJECTS = 20_000
+#: Page 1 is rendered at this many pixels on its long side to find the QR code.
+PAGE_RENDER_SIDE = 2200
+MAX_ATTACHMENT_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class CertificateFacts:
+    """What a certificate PDF holds: its seal and attachments, and the QR codes of page 1."""
+
+    pdf: PdfFacts
+    qr_texts: tuple[str, ...]
+
+
+def _qr_texts(image: object) -> tuple[str, ...]:
+    import zxingcpp
+
+    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    return tuple(dict.fromkeys(code.text for code in found if code.text))
+
+
+def _search(picture: object) -> tuple[str, ...]:
+    """The QR codes of a PIL image, at a bounded size (and once more at half of it)."""
+    from PIL import Image
+
+    assert isinstance(picture, Image.Image)
+    gray = picture.convert("L")
+    if max(gray.size) > QR_SEARCH_SIDE:
+        gray.thumbnail((QR_SEARCH_SIDE, QR_SEARCH_SIDE))
+    texts = _qr_texts(gray)
+    if not texts and max(gray.size) > 800:
+        half = gray.resize((max(1, gray.width // 2), max(1, gray.height // 2)))
+        texts = _qr_texts(half)
+    return texts
+
+
+def photo_qr_texts(untrusted_image: bytes) -> tuple[str, ...]:
+    """The QR codes in a photo (JPEG, PNG, HEIC); InputError for a picture that cannot be read
+    or is larger than MAX_IMAGE_PIXELS."""
+    from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+    # WeasyPrint turns truncated images on for the whole process; this child decides alone.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:  # HEIC then reads as unsupported
+        pass
+    try:
+        picture = Image.open(io.BytesIO(untrusted_image))
+        width, height = picture.size
+        if width * height > MAX_IMAGE_PIXELS:
+            raise InputError(
+                f"the picture is larger than {MAX_IMAGE_PIXELS} pixels", code="image_too_large"
+            )
+        picture.load()
+        picture = ImageOps.exif_transpose(picture) or picture
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError(
+            f"the picture is larger than {MAX_IMAGE_PIXELS} pixels", code="image_too_large"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise InputError("the picture could not be read", code="unreadable_image") from None
+    return _search(picture)
+
+
+def _check_limits(untrusted_pdf: bytes) -> None:
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(untrusted_pdf)) as pdf:
+            if len(pdf.pages) > MAX_PDF_PAGES:
+                raise InputError(
+                    f"the PDF has more than {MAX_PDF_PAGES} pages", code="pdf_too_complex"
+                )
+            if len(pdf.objects) > MAX_PDF_OBJECTS:
+                raise InputError(
+                    f"the PDF has more than {MAX_PDF_OBJECTS} objects", code="pdf_too_complex"
+                )
+    except pikepdf.PdfError:
+        raise InputError("the PDF could not be read", code="pdf_unreadable") from None
+
+
+def _page_one_qr_texts(untrusted_pdf: bytes) -> tuple[str, ...]:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(untrusted_pdf)
+    try:
+        page = document[0]
+        width, height = page.get_size()
+        if width <= 0 or height <= 0:
+            return ()
+        scale = min(PAGE_RENDER_SIDE / max(width, height), 8.0)
+        bitmap = page.render(scale=scale, grayscale=True)
+        return _search(bitmap.to_pil())
+    finally:
+        document.close()
+
+
+def certificate_facts(untrusted_pdf: bytes) -> CertificateFacts:
+    """Limits first (pikepdf), then the seal and attachments (pyHanko), then page 1's QR codes
+    (pypdfium2 + zxing-cpp); InputError for a PDF over the limits or unreadable."""
+    _check_limits(untrusted_pdf)
+    try:
+        facts = read_pdf(untrusted_pdf, max_attachment_bytes=MAX_ATTACHMENT_BYTES)
+    except PdfUnreadable as error:
+        raise InputError(error.message, code="pdf_unreadable") from None
+    try:
+        qr_texts = _page_one_qr_texts(untrusted_pdf)
+    except Exception:  # a page that cannot be drawn has no QR code to read
+        qr_texts = ()
+    return CertificateFacts(facts, qr_texts)

@@ -1,0 +1,83 @@
+"""Verifying files through POST /api/v1/verify in tests, and forging certificate PDFs."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pikepdf
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from core.documents.seal import sign_with
+from core.documents.seal_keys import OpenSeal
+
+
+def verify_file(client: Any, data: bytes, filename: str = "upload", **fields: str) -> Any:
+    """POST ``data`` as the ``file`` field of a multipart form (and ``fields`` beside it)."""
+    form: dict[str, Any] = {"file": (io.BytesIO(data), filename), **fields}
+    return client.post("/api/v1/verify", data=form, content_type="multipart/form-data")
+
+
+def steps(report: dict[str, Any]) -> dict[str, str]:
+    return {s["id"]: s["code"] for s in report["steps"]}
+
+
+def issued_pdf(client: Any, credential_id: str) -> bytes:
+    response = client.get(f"/c/{credential_id.rsplit('/', 1)[1]}.pdf")
+    assert response.status_code == 200, response.data[:300]
+    return bytes(response.data)
+
+
+def unsealed(sealed_pdf: bytes) -> bytes:
+    """The PDF as it was before its seal: the seal is an incremental update, so the first
+    revision (up to its %%EOF) is the unsealed file."""
+    end = sealed_pdf.index(b"%%EOF") + len(b"%%EOF")
+    while sealed_pdf[end : end + 1] in (b"\r", b"\n"):
+        end += 1
+    first = sealed_pdf[:end]
+    assert b"/ByteRange" not in first
+    return first
+
+
+def with_attachments(pdf: bytes, files: dict[str, bytes]) -> bytes:
+    """``pdf`` rewritten (pikepdf) with its attached files ``files`` replaced."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for name, data in files.items():
+            document.attachments[name] = pikepdf.AttachedFileSpec(document, data, filename=name)
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+
+def self_made_seal(common_name: str = "Acme Certification") -> OpenSeal:
+    """A seal certificate anyone can make: self-signed, with the body's name in it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
+        ]
+    )
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
+        )
+        .sign(key, hashes.SHA256())
+    )
+    return OpenSeal(-1, certificate, (), key, False)
+
+
+def seal_with(seal: OpenSeal, pdf: bytes) -> bytes:
+    return sign_with(seal, pdf, reason="Certificate", location="Anywhere", tsa_url=None)
