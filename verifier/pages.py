@@ -10,11 +10,9 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from core.credentials.report import VerificationReport
-from core.credentials.untrusted import parse_untrusted_json
-from core.db.models import Credential
 from core.deps import Deps
 from core.errors import InputError
-from core.verifying import verify_untrusted
+from core.intake import Submission, verify_submission
 from core.web.database import deps, read_only
 from verifier.verdict import claims, is_genuine, verdict_of
 from verifier.wording import error_message, localized_date, moment_text, template_helpers
@@ -36,7 +34,7 @@ class Typed:
 
 
 def upload_limit(d: Deps) -> int:
-    """SCEAU_MAX_UPLOAD_BYTES once the intake engine's settings have it; the body limit before."""
+    """SCEAU_MAX_UPLOAD_BYTES once the settings have it; the request body limit until then."""
     return int(getattr(d.settings, "max_upload_bytes", d.settings.max_body_bytes))
 
 
@@ -44,39 +42,16 @@ def _verify(
     d: Deps, typed: Typed, file: bytes | None, filename: str | None, url: str | None
 ) -> tuple[VerificationReport, str]:
     """The one call into the verification engine: (report, source). Raises InputError."""
-    if url is not None:
-        return verify_untrusted(d, _own_credential(d, url)), "url"
-    if file is not None:
-        try:
-            raw_text = file.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputError("this file is not a credential", code="unreadable_file") from None
-        return _verify_text(d, raw_text)
-    return _verify_text(d, typed.text)
-
-
-def _verify_text(d: Deps, untrusted_text: str) -> tuple[VerificationReport, str]:
-    stripped = untrusted_text.strip()
-    if stripped.startswith(("http://", "https://")):
-        return verify_untrusted(d, _own_credential(d, stripped)), "url"
-    if stripped.startswith("{"):
-        settings = d.settings
-        unverified = parse_untrusted_json(
-            stripped, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth
-        )
-        return verify_untrusted(d, unverified), "json"
-    return verify_untrusted(d, stripped), "jwt"
-
-
-def _own_credential(d: Deps, url: str) -> dict[str, Any]:
-    """The signed document of one of this instance's credential URLs (until the engine fetches)."""
-    base = d.settings.base_url
-    path = url[len(base) :] if url.startswith(f"{base}/c/") else ""
-    credential_id = path.removeprefix("/c/").split("?")[0].split("#")[0]
-    row = d.session.get(Credential, credential_id) if len(credential_id) == 36 else None
-    if row is None:
-        raise InputError("no credential of this service has this address", code="unknown_url")
-    return dict(row.document)
+    submission = Submission(
+        file=file,
+        filename=filename,
+        text=typed.text if file is None and url is None else None,
+        url=url,
+        recipient_email=typed.recipient_email or None,
+        recipient_name=typed.recipient_name or None,
+    )
+    verification = verify_submission(d, submission)
+    return verification.report, verification.source
 
 
 def _typed() -> Typed:

@@ -68,6 +68,7 @@ EXPLANATIONS = {
     ("status", "suspended"): _l("The issuer has suspended this credential."),
     ("status", "status_list_unavailable"): _l("The issuer's revocation list could not be read."),
     ("document", "ok"): _l("The document matches the credential it carries."),
+    ("document", "not_applicable"): _l("No document to check: the credential came without a PDF."),
     ("document", "seal_invalid"): _l("The PDF's seal is broken: the file was modified."),
     ("document", "seal_untrusted"): _l("The PDF's seal is not this service's."),
     ("document", "no_seal"): _l("The PDF carries no seal."),
@@ -77,6 +78,7 @@ EXPLANATIONS = {
     ("document", "qr_mismatch"): _l("The QR code points to another credential."),
     ("recipient", "match"): _l("The holder you typed matches the credential."),
     ("recipient", "no_match"): _l("The holder you typed does not match the credential."),
+    ("recipient", "not_applicable"): _l("The credential names no holder to compare with."),
 }
 
 #: What the form says when an input is refused, by InputError code.
@@ -85,8 +87,23 @@ ERRORS = {
     "file_too_large": _l("This file is too large."),
     "payload_too_large": _l("This input is too large."),
     "not_a_url": _l("Only web addresses (http or https) can be opened."),
-    "unknown_url": _l("No credential of this service has this address."),
+    "invalid_url": _l("Only web addresses (http or https) can be opened."),
+    "unknown_credential": _l("No credential of this service has this address."),
+    "not_a_credential": _l("Choose a file, or paste a credential, a JWT or a link."),
+    "no_qr_code": _l("No QR code leading to a certificate was found in this picture."),
+    "no_credential": _l("This file carries no credential."),
+    "unreadable_badge": _l("This badge image could not be read."),
     "malformed_json": _l("This text is not valid JSON."),
+    "unsupported_file": _l(
+        "This kind of file is not supported: use the PDF, a PNG or SVG badge, a JSON "
+        "credential, a VC-JWT or a photo (JPEG, PNG, HEIC)."
+    ),
+    "unreadable_image": _l("This picture could not be read."),
+    "image_too_large": _l("This picture is too large: take it again at a lower resolution."),
+    "pdf_unreadable": _l("This PDF could not be read."),
+    "pdf_too_complex": _l("This PDF is too complex to be checked."),
+    "file_too_complex": _l("This file is too complex to be checked."),
+    "fetch_failed": _l("The address did not answer with a credential."),
 }
 
 
