@@ -1,0 +1,214 @@
+"""The verifier's public pages through the Flask client: the form, its refusals, the verdicts,
+and what a forgery may never show (a holder's or a registered body's name)."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from typing import Any
+
+import pytest
+from intake_support import issued_pdf, unsealed
+
+from core.credentials.report import Step, VerificationReport
+from verifier.verdict import VERDICTS, is_genuine, verdict_of
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _token(client: Any) -> str:
+    home = client.get("/")
+    assert home.status_code == 200
+    found = _TOKEN.search(home.get_data(as_text=True))
+    assert found is not None
+    return found.group(1)
+
+
+def _post(client: Any, **fields: Any) -> Any:
+    data = {"csrf_token": _token(client), **fields}
+    return client.post("/verify", data=data, content_type="multipart/form-data")
+
+
+def _verdict(page: str) -> str:
+    found = re.search(r'data-verdict="([a-z_]+)"', page)
+    assert found is not None, page[:2000]
+    return found.group(1)
+
+
+def _tampered(credential: dict[str, Any]) -> dict[str, Any]:
+    forged = copy.deepcopy(credential)
+    forged["credentialSubject"]["name"] = "Mallory Forger"
+    return forged
+
+
+def test_home_page_offers_the_three_doors_in_french_and_english(client, settings) -> None:
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "<h1>Vérifier un certificat</h1>" in page
+    for door in ('id="scan"', 'id="file"', 'id="text"', 'id="recipient_email"'):
+        assert door in page
+    assert 'for="file"' in page and 'for="text"' in page  # every field has its label
+    assert f'data-max-bytes="{settings.max_body_bytes}"' in page
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "<h1>Verify a certificate</h1>" in english and '<html lang="en">' in english
+
+
+def test_the_form_refuses_a_post_without_its_csrf_token(client, acme, issue, ada_request) -> None:
+    credential = issue(acme, ada_request)["credential"]
+    refused = client.post("/verify", data={"text": str(credential)})
+    assert refused.status_code == 400
+
+
+def test_nothing_to_verify_shows_the_form_again_with_what_was_typed(client) -> None:
+    response = _post(client, text="   ", recipient_email="ada@example.org")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="form-error"' in page and 'value="ada@example.org"' in page
+
+
+def test_unreadable_text_is_refused_in_the_form_and_kept(client) -> None:
+    response = _post(client, text="https://127.0.0.1:1/c/not-a-credential")
+    assert 400 <= response.status_code < 500
+    page = response.get_data(as_text=True)
+    assert 'id="form-error"' in page
+    assert "https://127.0.0.1:1/c/not-a-credential</textarea>" in page
+
+
+def test_a_pasted_credential_is_valid_and_shows_who_and_what(client, acme, issue, ada_request):
+    credential = issue(acme, ada_request)["credential"]
+    import json
+
+    response = _post(client, text=json.dumps(credential))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert _verdict(page) == "valid"
+    assert "Ada Lovelace" in page and "Welding, level 1" in page
+    assert 'id="issuer-registered"' in page and "Acme Certification" in page
+
+
+def test_a_tampered_credential_is_forged_and_names_nobody(client, acme, issue, ada_request):
+    import json
+
+    forged = _tampered(issue(acme, ada_request)["credential"])
+    response = _post(client, text=json.dumps(forged), recipient_name="Mallory Forger")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert _verdict(page) == "forged"
+    # Neither the forged holder, nor the body the forgery names, nor a recipient "match".
+    assert "Mallory Forger" not in page.replace('value="Mallory Forger"', "")
+    assert "Acme Certification" not in page
+    assert 'data-code="match"' not in page
+    assert 'id="facts"' not in page and 'id="recipient-check"' not in page
+
+
+def test_an_unsealed_copy_of_the_pdf_is_forged_and_names_nobody(client, acme, issue, ada_request):
+    issued = issue(acme, ada_request)
+    pdf = unsealed(issued_pdf(client, issued["id"]))
+    response = _post(client, file=(io.BytesIO(pdf), "certificate.pdf"))
+    page = response.get_data(as_text=True)
+    assert _verdict(page) == "forged"
+    assert 'data-step="document" data-code="no_seal"' in page
+    assert "Ada Lovelace" not in page and "Acme Certification" not in page
+
+
+def test_a_revoked_credential_link_says_revoked(client, acme, issue, ada_request) -> None:
+    issued = issue(acme, ada_request)
+    uuid = issued["id"].rsplit("/", 1)[1]
+    revoked = client.post(
+        f"/api/v1/credentials/{uuid}/revoke", json={"reason": "fraud"}, headers=acme.auth
+    )
+    assert revoked.status_code == 200
+    response = client.get("/verify", query_string={"url": issued["id"], "lang": "en"})
+    page = response.get_data(as_text=True)
+    assert _verdict(page) == "revoked"
+    assert "Revoked: the issuer has withdrawn this certificate" in page
+
+
+@pytest.mark.parametrize(
+    "untrusted_url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd"]
+)
+def test_the_scanner_link_opens_only_web_addresses(client, untrusted_url) -> None:
+    response = client.get("/verify", query_string={"url": untrusted_url})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="form-error"' in page and 'href="javascript' not in page
+
+
+def test_the_scanner_link_without_url_leads_home(client) -> None:
+    response = client.get("/verify")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_recipient_check_matches_the_email_and_refuses_another(client, acme, issue, ada_request):
+    import json
+
+    text = json.dumps(issue(acme, ada_request)["credential"])
+    match = _post(client, text=text, recipient_email="ada@example.org").get_data(as_text=True)
+    assert 'id="recipient-result" data-code="match"' in match
+    other = _post(client, text=text, recipient_email="eve@example.org").get_data(as_text=True)
+    assert 'id="recipient-result" data-code="no_match"' in other
+    assert _verdict(other) == "valid"  # the credential is fine; it is just not this person's
+
+
+def test_a_file_over_the_upload_limit_is_refused_by_the_server_too(client, settings) -> None:
+    token = _token(client)
+    too_big = b"{" + b" " * settings.max_body_bytes
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
+        + token.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="big.json"\r\n\r\n'
+        + too_big
+        + b"\r\n--b--\r\n"
+    )
+    # Raw bytes: the test client would spool a form this large to a file it never closes.
+    response = client.post("/verify", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413
+
+
+def _report(*steps: tuple[str, bool, str]) -> VerificationReport:
+    made = [Step(i, ok, code, "") for i, ok, code in steps]
+    return VerificationReport(all(s.ok for s in made), made, "ldp", {}, None)
+
+
+_GOOD = [
+    ("parse", True, "ok"),
+    ("context", True, "ok"),
+    ("proof", True, "ok"),
+    ("issuer", True, "known_issuer"),
+    ("dates", True, "valid"),
+    ("status", True, "not_revoked"),
+]
+
+
+def _with(step_id: str, ok: bool, code: str) -> VerificationReport:
+    return _report(*[(i, ok, code) if i == step_id else (i, o, c) for i, o, c in _GOOD])
+
+
+@pytest.mark.parametrize(
+    ("step_id", "ok", "code", "expected"),
+    [
+        ("status", False, "revoked", "revoked"),
+        ("status", False, "suspended", "suspended"),
+        ("status", False, "status_list_unavailable", "invalid"),
+        ("dates", False, "expired", "expired"),
+        ("dates", False, "not_yet_valid", "not_yet_valid"),
+        ("issuer", True, "unknown_issuer", "unknown_issuer"),
+        ("proof", False, "invalid_signature", "forged"),
+        ("context", False, "undefined_term", "forged"),
+        ("parse", False, "malformed_json", "unreadable"),
+    ],
+)
+def test_each_outcome_has_its_verdict(step_id, ok, code, expected) -> None:
+    assert verdict_of(_with(step_id, ok, code)) == expected
+    assert expected in VERDICTS
+
+
+def test_a_failed_document_step_makes_a_genuine_credential_forged() -> None:
+    report = _report(*_GOOD, ("document", False, "attachment_mismatch"))
+    assert not is_genuine(report) and verdict_of(report) == "forged"
+
+
+def test_a_recipient_mismatch_leaves_the_verdict_valid() -> None:
+    report = _report(*_GOOD, ("document", True, "not_applicable"), ("recipient", False, "no_match"))
+    assert verdict_of(report) == "valid"
