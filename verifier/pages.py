@@ -10,9 +10,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from core.credentials.report import VerificationReport
+from core.db.models import Credential
 from core.deps import Deps
 from core.errors import InputError
 from core.intake import Submission, verify_submission
+from core.intake.locating import local_credential_id
 from core.web.database import deps, read_only
 from verifier.verdict import claims, is_genuine, verdict_of
 from verifier.wording import error_message, localized_date, moment_text, template_helpers
@@ -86,6 +88,21 @@ def _home(typed: Typed, error: InputError | None = None, status: int = 200) -> R
     return Response(page, status=status)
 
 
+def _revocation(d: Deps, report: VerificationReport) -> dict[str, str] | None:
+    """When and why the issuer revoked a genuine credential of this instance (our pages show
+    the reason; the status list never carries it)."""
+    status = report.step("status")
+    if status is None or status.code != "revoked" or not is_genuine(report):
+        return None
+    credential_id = (report.credential or {}).get("id")
+    local_id = local_credential_id(d, credential_id) if isinstance(credential_id, str) else None
+    row = d.session.get(Credential, local_id) if local_id is not None else None
+    if row is None or row.revoked_at is None:
+        return None
+    revoked_on = localized_date(row.revoked_at.isoformat())
+    return {"date": revoked_on, "reason": row.revocation_reason or ""}
+
+
 def _result(
     report: VerificationReport, source: str, typed: Typed, recheck_text: str | None
 ) -> Response:
@@ -100,6 +117,7 @@ def _result(
         typed=typed,
         recheck_text=recheck_text,
         checked_at=moment_text(deps().clock.now()),
+        revocation=_revocation(deps(), report),
     )
     response = Response(page)
     # A verdict is about a moment and a private submission: never kept by a shared cache.

@@ -123,6 +123,7 @@ def test_a_revoked_credential_link_says_revoked(client, acme, issue, ada_request
     page = response.get_data(as_text=True)
     assert _verdict(page) == "revoked"
     assert "Revoked: the issuer has withdrawn this certificate" in page
+    assert re.search(r'id="revocation">Revoked on .*Reason given by the issuer: fraud</p>', page)
 
 
 @pytest.mark.parametrize(
