@@ -28,7 +28,7 @@ def load_job_handlers() -> None:
 
 def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     """Build the application from Settings, an environment mapping, or the process environment."""
-    from core.web.body_limit import BodyLimit
+    from core.web.body_limit import BodyLimit, install_upload_limits
     from core.web.database import init_database
     from core.web.errors import register_error_handlers
     from core.web.forms import init_csrf
@@ -54,6 +54,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
     from verifier.pages import bp as verifier_pages_bp
+    from verifier.views import UPLOAD_PATHS
     from verifier.views import bp as verifier_bp
     from wallet.views import bp as wallet_bp
 
@@ -82,7 +83,12 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     init_database(app, settings, runtime.sessions, runtime.read_sessions)
     register_error_handlers(app)
     install_security_headers(app)
-    app.wsgi_app = BodyLimit(app.wsgi_app, settings.max_body_bytes)  # type: ignore[method-assign]
+    # Forms posted to the verifier may carry a file (a PDF, a photo): their own, larger limit.
+    uploads = dict.fromkeys(UPLOAD_PATHS, settings.max_upload_bytes)
+    install_upload_limits(app, settings.max_body_bytes, uploads)
+    app.wsgi_app = BodyLimit(  # type: ignore[method-assign]
+        app.wsgi_app, settings.max_body_bytes, uploads=uploads
+    )
     init_i18n(app, settings.instance_dir / "translations", secure_cookies=secure_cookies)
     blueprints = (
         issuer_api,

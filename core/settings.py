@@ -35,6 +35,8 @@ class Settings:
     #: The task queue's name in its storage: instances sharing one Redis need their own.
     queue_name: str = "sceau"
     max_body_bytes: int = 1024 * 1024
+    #: Largest file uploaded to the verifier (POST /api/v1/verify and /verify as a form).
+    max_upload_bytes: int = 10 * 1024 * 1024
     max_json_depth: int = 32
     status_list_size: int = 131072
     status_cache_seconds: int = 60
@@ -206,6 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         redis_url=env.get("REDIS_URL") or None,
         queue_name=_queue_name(env.get("SCEAU_QUEUE_NAME", "").strip() or "sceau"),
         max_body_bytes=_int(env, "SCEAU_MAX_BODY_BYTES", 1024 * 1024),
+        max_upload_bytes=_int(env, "SCEAU_MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
         max_json_depth=_int(env, "SCEAU_MAX_JSON_DEPTH", 32),
         status_list_size=_int(env, "SCEAU_STATUS_LIST_SIZE", 131072, minimum=131072),
         status_cache_seconds=_int(env, "SCEAU_STATUS_CACHE_SECONDS", 60, minimum=0),

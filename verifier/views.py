@@ -15,6 +15,10 @@ from core.web.requests import json_object
 
 bp = Blueprint("verifier", __name__)
 
+#: Paths where a form may upload a file up to SCEAU_MAX_UPLOAD_BYTES (the API, and the
+#: verification page's form); every other body keeps SCEAU_MAX_BODY_BYTES.
+UPLOAD_PATHS = ("/api/v1/verify", "/verify")
+
 
 _TEXT_FIELDS = ("text", "url", "recipient_email", "recipient_name")
 _MAX_FIELD_CHARS = 1 << 20

@@ -1,4 +1,4 @@
-"""WSGI middleware: a request body over the size limit gets a 413 that the client receives."""
+"""WSGI middleware: a body over its path's size limit gets a 413 that the client receives."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ import contextlib
 import json
 import socket
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from flask import Flask, request
 from werkzeug.wsgi import get_content_length
 
 # Why this exists: gunicorn's sync worker closes the connection after each response.  When the
@@ -40,6 +41,21 @@ _MESSAGE = "the request body is too large"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+#: Bodies that may carry an uploaded file (the upload limit applies to them on upload paths);
+#: a JSON body keeps the general limit everywhere.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def body_limit_for(
+    path: str, content_type: str | None, max_body_bytes: int, uploads: Mapping[str, int]
+) -> int:
+    """The largest body accepted for a request: the path's upload limit for a form posted to
+    one of ``uploads``' paths, else ``max_body_bytes``."""
+    mimetype = (content_type or "").split(";", 1)[0].strip().lower()
+    if mimetype in FORM_TYPES and path in uploads:
+        return uploads[path]
+    return max_body_bytes
+
 
 def discard(stream: Any, limit: int) -> None:
     """Read and drop up to ``limit`` bytes of ``stream``, stopping at its end or on an error."""
@@ -67,7 +83,8 @@ def _with_connection_close(headers: list[tuple[str, str]]) -> list[tuple[str, st
 
 
 class BodyLimit:
-    """Answer 413, with the API's JSON error envelope, to a body over ``max_body_bytes``.
+    """Answer 413, with the API's JSON error envelope, to a body over ``max_body_bytes`` (or
+    over its path's limit in ``uploads``, for a form posted there: see ``body_limit_for``).
 
     * Content-Length over the limit: the body is read and discarded (up to ``drain_limit``),
       then the 413 is sent; the application is not called.
@@ -76,10 +93,17 @@ class BodyLimit:
       is too large; the rest of the body is then discarded before that answer goes out.
     """
 
-    def __init__(self, app: WSGIApp, max_body_bytes: int, drain_limit: int = DRAIN_LIMIT) -> None:
+    def __init__(
+        self,
+        app: WSGIApp,
+        max_body_bytes: int,
+        drain_limit: int = DRAIN_LIMIT,
+        uploads: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.drain_limit = drain_limit
+        self.uploads = dict(uploads or {})
 
     def __call__(
         self, environ: dict[str, Any], start_response: Callable[..., Any]
@@ -102,7 +126,13 @@ class BodyLimit:
     def _limited(
         self, environ: dict[str, Any], start_response: Callable[..., Any], length: int | None
     ) -> Iterable[bytes]:
-        if length is not None and length > self.max_body_bytes:
+        limit = body_limit_for(
+            environ.get("PATH_INFO", ""),
+            environ.get("CONTENT_TYPE"),
+            self.max_body_bytes,
+            self.uploads,
+        )
+        if length is not None and length > limit:
             if length <= self.drain_limit:
                 discard(environ["wsgi.input"], length)
             return self._payload_too_large(start_response)
@@ -134,3 +164,17 @@ class BodyLimit:
             return start_response(status, headers, exc_info)
 
         return wrapped
+
+
+def install_upload_limits(app: Flask, max_body_bytes: int, uploads: Mapping[str, int]) -> None:
+    """Give Flask the same per-path limit as BodyLimit (Werkzeug reads a form, or a chunked
+    body, up to ``request.max_content_length``). Installed before CSRF's hook, which reads
+    the form first."""
+
+    @app.before_request
+    def _upload_limit() -> None:
+        limit = body_limit_for(request.path, request.content_type, max_body_bytes, uploads)
+        if limit != max_body_bytes:
+            request.max_content_length = limit
+            # Text fields of the form keep the general limit (files go to the upload limit).
+            request.max_form_memory_size = max_body_bytes

@@ -91,7 +91,14 @@ def gunicorn_port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             server.wait()
 
 
-def _post(port: int, path: str, body: Any, *, chunked: bool = False) -> tuple[int, Any, str]:
+def _post(
+    port: int,
+    path: str,
+    body: Any,
+    *,
+    chunked: bool = False,
+    content_type: str = "application/json",
+) -> tuple[int, Any, str]:
     """(status, parsed JSON body, Connection header) of one POST over a fresh connection."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
@@ -99,7 +106,7 @@ def _post(port: int, path: str, body: Any, *, chunked: bool = False) -> tuple[in
             "POST",
             path,
             body=body,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": content_type},
             encode_chunked=chunked,
         )
         response = connection.getresponse()
@@ -221,3 +228,41 @@ def test_a_trickled_body_is_cut_off_at_the_read_deadline(gunicorn_port: int) -> 
     status = int(head.split(b" ", 2)[1])
     assert (status, _error_code(json.loads(payload))) == (400, "incomplete_body")
     assert time.monotonic() - started < BODY_READ_SECONDS + 10
+
+
+_BOUNDARY = "sceau-test-boundary"
+_FORM = f"multipart/form-data; boundary={_BOUNDARY}"
+
+
+def _form_with_file(data: bytes) -> bytes:
+    """A multipart form whose ``file`` field is ``data``."""
+    head = (
+        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="c.pdf"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    return head + data + f"\r\n--{_BOUNDARY}--\r\n".encode()
+
+
+def test_a_12_mib_upload_to_the_verifier_gets_a_413_envelope(gunicorn_port: int) -> None:
+    """Over SCEAU_MAX_UPLOAD_BYTES (10 MiB by default): the client receives the 413."""
+    form = _form_with_file(b"%PDF-1.7\n" + bytes(12 * MIB))
+    status, body, connection = _post(gunicorn_port, "/api/v1/verify", form, content_type=_FORM)
+    assert (status, _error_code(body), connection.lower()) == (413, "payload_too_large", "close")
+    status, body, _ = _post(
+        gunicorn_port, "/api/v1/verify", _chunks(form), chunked=True, content_type=_FORM
+    )
+    assert (status, _error_code(body)) == (413, "payload_too_large")
+
+
+def test_a_3_mib_upload_is_read_by_the_verifier_only(gunicorn_port: int) -> None:
+    """Under the upload limit but over the body limit: the verifier reads it (and says it is
+    no credential); any other path, or JSON to the verifier, keeps SCEAU_MAX_BODY_BYTES."""
+    form = _form_with_file(bytes(3 * MIB))
+    for chunked in (False, True):
+        payload = _chunks(form) if chunked else form
+        status, body, _ = _post(
+            gunicorn_port, "/api/v1/verify", payload, chunked=chunked, content_type=_FORM
+        )
+        assert (status, _error_code(body)) == (400, "unsupported_file"), chunked
+    status, body, _ = _post(gunicorn_port, "/api/v1/credentials", form, content_type=_FORM)
+    assert (status, _error_code(body)) == (413, "payload_too_large")
