@@ -36,8 +36,8 @@ class Typed:
 
 
 def upload_limit(d: Deps) -> int:
-    """SCEAU_MAX_UPLOAD_BYTES once the settings have it; the request body limit until then."""
-    return int(getattr(d.settings, "max_upload_bytes", d.settings.max_body_bytes))
+    """The largest file the form sends (SCEAU_MAX_UPLOAD_BYTES), checked before sending too."""
+    return d.settings.max_upload_bytes
 
 
 def _verify(

@@ -48,7 +48,7 @@ def test_home_page_offers_the_three_doors_in_french_and_english(client, settings
     for door in ('id="scan"', 'id="file"', 'id="text"', 'id="recipient_email"'):
         assert door in page
     assert 'for="file"' in page and 'for="text"' in page  # every field has its label
-    assert f'data-max-bytes="{settings.max_body_bytes}"' in page
+    assert f'data-max-bytes="{settings.max_upload_bytes}"' in page
     english = client.get("/?lang=en").get_data(as_text=True)
     assert "<h1>Verify a certificate</h1>" in english and '<html lang="en">' in english
 
@@ -154,7 +154,7 @@ def test_recipient_check_matches_the_email_and_refuses_another(client, acme, iss
 
 def test_a_file_over_the_upload_limit_is_refused_by_the_server_too(client, settings) -> None:
     token = _token(client)
-    too_big = b"{" + b" " * settings.max_body_bytes
+    too_big = b"{" + b" " * settings.max_upload_bytes
     body = (
         b'--b\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n'
         + token.encode()
