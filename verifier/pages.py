@@ -69,7 +69,8 @@ def _lang_url(code: str) -> str:
     """The same page in another language; a result reached by POST cannot be reloaded, so its
     switch leads to the home page."""
     if request.method == "GET" and request.endpoint:
-        return url_for(request.endpoint, **{**request.args.to_dict(), "lang": code})
+        values: dict[str, Any] = {**request.args.to_dict(), "lang": code}
+        return url_for(request.endpoint, **values)
     return url_for("verifier_pages.home", lang=code)
 
 

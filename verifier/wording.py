@@ -119,7 +119,7 @@ def error_message(error: InputError) -> str:
     known = ERRORS.get(error.code)
     if known is not None:
         return str(known)
-    return gettext("This could not be read as a certificate: %(reason)s", reason=error.message)
+    return str(gettext("This could not be read as a certificate: %(reason)s", reason=error.message))
 
 
 #: Where the credential was read from (keys: core.intake.SOURCES).
