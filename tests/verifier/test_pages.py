@@ -213,3 +213,38 @@ def test_a_failed_document_step_makes_a_genuine_credential_forged() -> None:
 def test_a_recipient_mismatch_leaves_the_verdict_valid() -> None:
     report = _report(*_GOOD, ("document", True, "not_applicable"), ("recipient", False, "no_match"))
     assert verdict_of(report) == "valid"
+
+
+def _jpeg_without_qr() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 180, 160)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("photo.jpg", _jpeg_without_qr(), "Aucun QR code menant à un certificat"),
+        ("noise.bin", bytes(range(256)) * 8, "Ce type de fichier n&#39;est pas pris en charge"),
+        ("empty.json", b"", "Choisissez un fichier, ou collez"),
+    ],
+)
+def test_an_unreadable_upload_shows_the_form_with_its_reason(client, name, data, message) -> None:
+    response = _post(client, file=(io.BytesIO(data), name), recipient_name="Ada")
+    assert 400 <= response.status_code < 500
+    page = response.get_data(as_text=True)
+    assert 'id="form-error"' in page and message in page, page[:3000]
+    assert 'value="Ada"' in page
+
+
+def test_markup_in_a_genuine_credential_is_shown_as_text(client, acme, issue, ada_request):
+    import json
+
+    ada_request["recipient"]["name"] = '<img src=x onerror="alert(1)">'
+    credential = issue(acme, ada_request)["credential"]
+    page = _post(client, text=json.dumps(credential)).get_data(as_text=True)
+    assert _verdict(page) == "valid"
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
