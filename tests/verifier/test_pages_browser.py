@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 
 import pypdfium2
 import pytest
@@ -189,3 +192,68 @@ def test_the_scanner_opens_the_result_of_a_credential_link(page, live_server, ad
     expect(_verdict(page)).to_have_attribute("data-verdict", "valid")
     page.get_by_role("link", name="EN", exact=True).click()
     expect(_verdict(page)).to_contain_text("Valid: this certificate is authentic")
+
+
+def _camera_showing_qr(text: str, path: Any) -> Any:
+    """A Y4M video (Chromium's fake camera) of a QR code holding ``text``: what the phone sees."""
+    import qrcode
+    from PIL import Image
+
+    code = qrcode.make(text, box_size=6, border=4).get_image().convert("L")
+    frame = Image.new("L", (640, 480), 255)
+    frame.paste(code.resize((400, 400)), (120, 40))
+    y = frame.tobytes()
+    chroma = bytes([128]) * (320 * 240)  # 4:2:0, grey
+    header = b"YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n"
+    path.write_bytes(header + (b"FRAME\n" + y + chroma + chroma) * 3)
+    return path
+
+
+@contextmanager
+def _camera_page(browser: Any, video: Any, locale: str = "en-GB") -> Iterator[Any]:
+    """A page of a Chromium whose (fake) camera films ``video``, camera access granted."""
+    from conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_FLAGS,
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = camera_browser.new_context(locale=locale, permissions=["camera"])
+        yield context.new_page()
+        context.close()
+    finally:
+        camera_browser.close()
+
+
+def test_the_scanner_reads_a_qr_code_from_the_camera_and_opens_the_result(
+    browser, live_server, ada, tmp_path
+) -> None:
+    video = _camera_showing_qr(ada["id"], tmp_path / "camera.y4m")
+    with _camera_page(browser, video) as page:
+        fetched: list[str] = []
+        page.on("request", lambda request: fetched.append(request.url))
+        page.goto(f"{live_server}/")
+        has_detector = page.evaluate("'BarcodeDetector' in window")
+        assert f"{live_server}/static/vendor/jsqr/jsQR.js" not in fetched  # only when needed
+        page.get_by_role("button", name="Open the camera").click()
+        expect(page).to_have_url(f"{live_server}/verify?url={quote(ada['id'], safe='')}")
+        expect(page.locator("#verdict")).to_have_attribute("data-verdict", "valid")
+        # Debian's Chromium has no BarcodeDetector on Linux: the vendored decoder read the code.
+        decoder_used = f"{live_server}/static/vendor/jsqr/jsQR.js" in fetched
+        assert decoder_used or has_detector
+
+
+@pytest.mark.parametrize("content", ["javascript:alert(1)", "just some text"])
+def test_the_scanner_follows_only_web_addresses(browser, live_server, tmp_path, content) -> None:
+    video = _camera_showing_qr(content, tmp_path / "camera.y4m")
+    with _camera_page(browser, video) as page:
+        page.goto(f"{live_server}/")
+        page.get_by_role("button", name="Open the camera").click()
+        expect(page.locator("#scan-status")).to_have_text("This QR code holds no web address.")
+        assert page.url == f"{live_server}/"
+        expect(page.get_by_role("button", name="Close the camera")).to_be_visible()
