@@ -248,3 +248,46 @@ def test_markup_in_a_genuine_credential_is_shown_as_text(client, acme, issue, ad
     assert _verdict(page) == "valid"
     assert "<img src=x" not in page
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
+
+
+def _did_key_credential() -> dict[str, Any]:
+    """A genuine credential signed by a did:key: an issuer that no body of this service is."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from core.credentials.builder import Recipient, achievement_document, build_credential
+    from core.credentials.proofs import sign_credential
+    from core.keys.multikey import ed25519_public_multikey
+
+    key = Ed25519PrivateKey.generate()
+    multikey = ed25519_public_multikey(key.public_key())
+    did = f"did:key:{multikey}"
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    definition = {"name": "Foreign badge", "description": "From elsewhere.", "criteria": "Pass."}
+    credential = build_credential(
+        credential_url="urn:uuid:0f6c5a38-0000-4000-8000-000000000001",
+        issuer={"id": did, "type": ["Profile"], "name": "Foreign Body"},
+        achievement=achievement_document(
+            "urn:uuid:7b0a4b8e-0000-4000-8000-000000000001", definition
+        ),
+        recipient=Recipient("someone@example.org", "Someone"),
+        valid_from=now - dt.timedelta(days=1),
+        valid_until=None,
+        awarded=now,
+    )
+    return sign_credential(
+        credential,
+        private_key=key,
+        verification_method=f"{did}#{multikey}",
+        created="2025-01-01T00:00:00Z",
+    )
+
+
+def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(client) -> None:
+    import json
+
+    page = _post(client, text=json.dumps(_did_key_credential())).get_data(as_text=True)
+    assert _verdict(page) == "unknown_issuer", page[-4000:]
+    assert 'id="issuer-unknown"' in page and 'id="issuer-registered"' not in page
+    assert "Foreign Body" in page  # its own claim, under the warning
