@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from core.credentials.report import VerificationReport
 from core.db.models import Credential
@@ -66,11 +66,15 @@ def _typed() -> Typed:
 
 
 def _lang_url(code: str) -> str:
-    """The same page in another language; a result reached by POST cannot be reloaded, so its
-    switch leads to the home page."""
+    """The same page in another language. A result reached by POST cannot be reloaded: its
+    switch opens the link of the credential when it is a genuine one of this service, else
+    the home page."""
     if request.method == "GET" and request.endpoint:
         values: dict[str, Any] = {**request.args.to_dict(), "lang": code}
         return url_for(request.endpoint, **values)
+    own_url = g.get("own_credential_url")
+    if own_url:
+        return url_for("verifier_pages.verify_link", url=own_url, lang=code)
     return url_for("verifier_pages.home", lang=code)
 
 
@@ -89,15 +93,20 @@ def _home(typed: Typed, error: InputError | None = None, status: int = 200) -> R
     return Response(page, status=status)
 
 
+def _own_row(d: Deps, report: VerificationReport) -> Credential | None:
+    """The stored row of a genuine credential of this service (None for any other)."""
+    credential_id = (report.credential or {}).get("id") if is_genuine(report) else None
+    local_id = local_credential_id(d, credential_id) if isinstance(credential_id, str) else None
+    return d.session.get(Credential, local_id) if local_id is not None else None
+
+
 def _revocation(d: Deps, report: VerificationReport) -> dict[str, str] | None:
     """When and why the issuer revoked a genuine credential of this instance (our pages show
     the reason; the status list never carries it)."""
     status = report.step("status")
-    if status is None or status.code != "revoked" or not is_genuine(report):
+    if status is None or status.code != "revoked":
         return None
-    credential_id = (report.credential or {}).get("id")
-    local_id = local_credential_id(d, credential_id) if isinstance(credential_id, str) else None
-    row = d.session.get(Credential, local_id) if local_id is not None else None
+    row = _own_row(d, report)
     if row is None or row.revoked_at is None:
         return None
     revoked_on = localized_date(row.revoked_at.isoformat())
@@ -107,6 +116,8 @@ def _revocation(d: Deps, report: VerificationReport) -> dict[str, str] | None:
 def _result(
     report: VerificationReport, source: str, typed: Typed, recheck_text: str | None
 ) -> Response:
+    if _own_row(deps(), report) is not None:
+        g.own_credential_url = (report.credential or {}).get("id")
     page = render_template(
         "verifier/result.html",
         report=report,

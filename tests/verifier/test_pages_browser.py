@@ -257,3 +257,19 @@ def test_the_scanner_follows_only_web_addresses(browser, live_server, tmp_path, 
         expect(page.locator("#scan-status")).to_have_text("This QR code holds no web address.")
         assert page.url == f"{live_server}/"
         expect(page.get_by_role("button", name="Close the camera")).to_be_visible()
+
+
+def test_the_result_prints_without_its_forms_and_switches_language(page, ada) -> None:
+    _upload(page, "ada.json", "application/json", json.dumps(ada["credential"]).encode())
+    expect(_verdict(page)).to_have_attribute("data-verdict", "valid")
+    page.emulate_media(media="print")
+    expect(page.locator("#verdict")).to_be_visible()
+    expect(page.locator("#checks")).to_be_visible()
+    expect(page.locator("#recipient-check")).to_be_hidden()
+    expect(page.get_by_role("button", name="Imprimer ce résultat")).to_be_hidden()
+    expect(page.locator("header nav.lang")).to_be_hidden()
+    page.emulate_media(media="screen")
+    # A result reached by POST: the switch opens this service's credential by its link.
+    page.get_by_role("link", name="EN", exact=True).click()
+    expect(_verdict(page)).to_contain_text("Valid: this certificate is authentic")
+    expect(page.locator("#holder")).to_have_text("Ada Lovelace")
