@@ -15,11 +15,28 @@ from cryptography.x509.oid import NameOID
 from core.documents.seal import sign_with
 from core.documents.seal_keys import OpenSeal
 
+_BOUNDARY = "sceau-intake-test"
+
+
+def multipart(data: bytes, filename: str = "upload", **fields: str) -> tuple[bytes, str]:
+    """A multipart/form-data body with ``data`` as its ``file`` field, and its content type.
+    (Encoded here: the test client spools a large form to a file it never closes.)"""
+    head = f"--{_BOUNDARY}\r\nContent-Disposition: form-data; name="
+    parts = [f'{head}"{name}"\r\n\r\n{value}\r\n'.encode() for name, value in fields.items()]
+    parts.append(
+        f'--{_BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"'
+        "\r\nContent-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{_BOUNDARY}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={_BOUNDARY}"
+
 
 def verify_file(client: Any, data: bytes, filename: str = "upload", **fields: str) -> Any:
     """POST ``data`` as the ``file`` field of a multipart form (and ``fields`` beside it)."""
-    form: dict[str, Any] = {"file": (io.BytesIO(data), filename), **fields}
-    return client.post("/api/v1/verify", data=form, content_type="multipart/form-data")
+    body, content_type = multipart(data, filename, **fields)
+    return client.post("/api/v1/verify", data=body, content_type=content_type)
 
 
 def steps(report: dict[str, Any]) -> dict[str, str]:
@@ -81,3 +98,14 @@ def self_made_seal(common_name: str = "Acme Certification") -> OpenSeal:
 
 def seal_with(seal: OpenSeal, pdf: bytes) -> bytes:
     return sign_with(seal, pdf, reason="Certificate", location="Anywhere", tsa_url=None)
+
+
+def never_ends(_data: bytes) -> None:
+    """A parser stuck in a loop (run in the capped child)."""
+    while True:
+        pass
+
+
+def allocates(data: bytes) -> int:
+    """A parser that needs gigabytes (run in the capped child)."""
+    return len(bytes(8 << 30)) + len(data)

@@ -64,7 +64,12 @@ def _form_submission() -> Submission:
     """A multipart/form-data (or urlencoded) request: ``file``, ``text``, ``url`` and the
     recipient fields."""
     upload = request.files.get("file")
-    untrusted_file = upload.read() if upload is not None else None
+    untrusted_file = None
+    if upload is not None:
+        try:
+            untrusted_file = upload.read()
+        finally:
+            upload.close()  # a large upload is spooled to a temporary file
     fields = {name: request.form.get(name) for name in _TEXT_FIELDS}
     for name, value in fields.items():
         if value is not None and len(value) > _MAX_FIELD_CHARS:

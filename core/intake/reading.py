@@ -4,7 +4,9 @@ certificate PDF's limits, seal, attachments and page-1 QR codes; a photo's QR co
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from core.documents.pdf_reading import PdfFacts, PdfUnreadable, read_pdf
 from core.errors import InputError
@@ -19,6 +21,8 @@ MAX_PDF_OBJECTS = 20_000
 #: Page 1 is rendered at this many pixels on its long side to find the QR code.
 PAGE_RENDER_SIDE = 2200
 MAX_ATTACHMENT_BYTES = 1 << 20
+#: Largest decoded content of page 1 (its content streams and forms) drawn to find the QR.
+MAX_PAGE_CONTENT_BYTES = 16 << 20
 
 
 @dataclass(frozen=True)
@@ -84,20 +88,71 @@ def photo_qr_texts(untrusted_image: bytes) -> tuple[str, ...]:
 
 
 def _check_limits(untrusted_pdf: bytes) -> None:
+    """Pages, objects and page 1's content within the limits (pikepdf reads the structure
+    only: no stream is decoded by it)."""
     import pikepdf
 
     try:
         with pikepdf.open(io.BytesIO(untrusted_pdf)) as pdf:
-            if len(pdf.pages) > MAX_PDF_PAGES:
-                raise InputError(
-                    f"the PDF has more than {MAX_PDF_PAGES} pages", code="pdf_too_complex"
-                )
             if len(pdf.objects) > MAX_PDF_OBJECTS:
-                raise InputError(
-                    f"the PDF has more than {MAX_PDF_OBJECTS} objects", code="pdf_too_complex"
-                )
-    except pikepdf.PdfError:
+                raise _too_complex(f"the PDF has more than {MAX_PDF_OBJECTS} objects")
+            if not 1 <= len(pdf.pages) <= MAX_PDF_PAGES:
+                raise _too_complex(f"the PDF has no page, or more than {MAX_PDF_PAGES}")
+            _check_page_one(pdf.pages[0])
+    except (pikepdf.PdfError, ValueError, TypeError):
         raise InputError("the PDF could not be read", code="pdf_unreadable") from None
+
+
+def _too_complex(message: str) -> InputError:
+    return InputError(message, code="pdf_too_complex")
+
+
+def _bounded_length(stream: Any, budget: int) -> int:
+    """The decoded length of a stream, inflated by us and never past ``budget`` (a small
+    FlateDecode stream can inflate to gigabytes: a bomb is refused before pdfium draws it)."""
+    import pikepdf
+
+    raw = stream.read_raw_bytes()
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)]
+    if filters is None:
+        size = len(raw)
+    elif names == ["/FlateDecode"]:
+        inflater = zlib.decompressobj()
+        try:
+            size = len(inflater.decompress(raw, budget + 1))
+        except zlib.error:
+            return 0  # damaged: pdfium draws what it can of it
+        if inflater.unconsumed_tail:
+            size = budget + 1
+    else:
+        raise _too_complex("page 1 of the PDF uses a filter the verifier does not draw")
+    if size > budget:
+        raise _too_complex("page 1 of the PDF has more content than the verifier draws")
+    return size
+
+
+def _check_page_one(page: Any) -> None:
+    """Page 1's content streams, forms and images are within the limits before it is drawn."""
+    import pikepdf
+
+    budget = MAX_PAGE_CONTENT_BYTES
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if resources is not None else None
+    for _name, xobject in xobjects.items() if xobjects is not None else []:
+        if not isinstance(xobject, pikepdf.Stream):
+            continue
+        if xobject.get("/Subtype") == "/Image":
+            width, height = int(xobject.get("/Width", 0)), int(xobject.get("/Height", 0))
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _too_complex("page 1 of the PDF holds an image too large to draw")
+        else:
+            streams.append(xobject)
+    for stream in streams:
+        if isinstance(stream, pikepdf.Stream):
+            budget -= _bounded_length(stream, budget)
 
 
 def _page_one_qr_texts(untrusted_pdf: bytes) -> tuple[str, ...]:

@@ -1,0 +1,158 @@
+"""Hostile uploads to POST /api/v1/verify: each is a clear 4xx with the error envelope, never
+a 5xx or a hang (pixel bombs, PDF object floods and stream bombs, SVG entities, damage)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from typing import Any
+
+import pytest
+from intake_support import allocates, never_ends, verify_file
+from PIL import Image
+
+from core.intake.sandbox import FileRefused, run_capped
+
+
+def _refused(response: Any, code: str, status: int = 400) -> None:
+    assert response.status_code == status, response.json
+    assert response.json["error"]["code"] == code, response.json
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _huge_png(side: int = 20000) -> bytes:
+    """A gray PNG of side×side pixels: 400 megapixels of zeros deflated to a few hundred KiB."""
+    deflater = zlib.compressobj(9)
+    row = bytes(side + 1)
+    idat = b"".join(deflater.compress(row) for _ in range(side)) + deflater.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+
+
+def test_a_20000_by_20000_png_is_refused_unread(client) -> None:
+    _refused(verify_file(client, _huge_png()), "image_too_large")
+
+
+def test_a_jpeg_claiming_huge_dimensions_is_refused(client) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(out, format="JPEG")
+    jpeg = bytearray(out.getvalue())
+    sof = jpeg.index(b"\xff\xc0")
+    jpeg[sof + 5 : sof + 9] = struct.pack(">HH", 60000, 60000)  # height, width
+    _refused(verify_file(client, bytes(jpeg)), "image_too_large")
+
+
+def test_a_truncated_jpeg_is_unreadable_not_half_read(client) -> None:
+    out = io.BytesIO()
+    Image.effect_noise((1200, 900), 60).convert("RGB").save(out, format="JPEG")
+    _refused(verify_file(client, out.getvalue()[:5000]), "unreadable_image")
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [
+ <!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;"><!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+]>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">
+<openbadges:credential>&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;</openbadges:credential></svg>"""
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">
+<openbadges:credential>&x;</openbadges:credential></svg>"""
+
+
+@pytest.mark.parametrize("svg", [BILLION_LAUGHS, EXTERNAL_ENTITY])
+def test_svg_entities_are_refused(client, svg: bytes) -> None:
+    response = verify_file(client, svg, "badge.svg")
+    _refused(response, "unreadable_badge")
+    assert "root:" not in response.get_data(as_text=True)
+
+
+def _raw_pdf(objects: list[bytes], page_content: bytes = b"", filters: bytes = b"") -> bytes:
+    """A PDF written by hand: a catalog, one page, its content stream, then ``objects``."""
+    body = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d %s >>\nstream\n" % (len(page_content), filters)
+        + page_content
+        + b"\nendstream",
+        *objects,
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, obj in enumerate(body, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(body) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(body) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def test_a_pdf_of_a_hundred_thousand_objects_is_refused(client) -> None:
+    flood = _raw_pdf([b"null"] * 100_000)
+    assert len(flood) < 10 << 20
+    _refused(verify_file(client, flood), "pdf_too_complex")
+
+
+def test_a_zip_bomb_page_content_is_refused_before_drawing(client) -> None:
+    deflater = zlib.compressobj(9)
+    bomb = b"".join(deflater.compress(b" " * (1 << 20)) for _ in range(512)) + deflater.flush()
+    pdf = _raw_pdf([], bomb, b"/Filter /FlateDecode")  # 512 MiB of spaces, deflated
+    assert len(pdf) < 1 << 20
+    _refused(verify_file(client, pdf), "pdf_too_complex")
+
+
+def test_a_page_image_of_a_billion_pixels_is_refused(client) -> None:
+    pdf = _raw_pdf(
+        [
+            b"<< /Type /XObject /Subtype /Image /Width 40000 /Height 40000 /BitsPerComponent 8"
+            b" /ColorSpace /DeviceGray /Length 0 >>\nstream\n\nendstream"
+        ]
+    ).replace(b"/Contents 4 0 R >>", b"/Contents 4 0 R /Resources << /XObject << /I 5 0 R >> >> >>")
+    response = verify_file(client, pdf)
+    # The page dictionary grew: the xref offsets are off, which qpdf repairs.
+    _refused(response, "pdf_too_complex")
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"%PDF-1.7\n" + bytes(2000), "pdf_unreadable"),
+        (b"\x89PNG\r\n\x1a\n" + b"garbage", "unreadable_badge"),
+        (bytes(range(256)) * 8, "unsupported_file"),
+        (b"just some words", "unsupported_file"),
+        (b"<html><body>hello</body></html>", "unreadable_badge"),
+    ],
+)
+def test_damaged_or_unknown_files_are_400(client, data: bytes, code: str) -> None:
+    _refused(verify_file(client, data), code)
+
+
+def test_an_empty_form_is_400(client) -> None:
+    _refused(client.post("/api/v1/verify", data={"text": " "}), "not_a_credential")
+
+
+def test_a_parser_stuck_or_starved_costs_only_its_child_process() -> None:
+    with pytest.raises(FileRefused, match="took more than 1 s") as stuck:
+        run_capped(never_ends, b"", timeout=1)
+    assert stuck.value.code == "file_too_complex"
+    with pytest.raises(FileRefused) as starved:
+        run_capped(allocates, b"")
+    assert starved.value.code == "file_too_complex"
+    assert run_capped(len, b"abc") == 3  # and the next file is read by a fresh child
