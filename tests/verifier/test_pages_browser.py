@@ -184,6 +184,11 @@ def test_the_language_switch_and_the_keyboard(page, live_server) -> None:
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id"))
     assert "file" in focused and "text" in focused
+    unlabelled = page.evaluate(
+        """[...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
+            .filter((field) => field.labels.length === 0).map((field) => field.id)"""
+    )
+    assert unlabelled == []
 
 
 def test_the_scanner_opens_the_result_of_a_credential_link(page, live_server, ada) -> None:
