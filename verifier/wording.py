@@ -42,9 +42,25 @@ STEP_TITLES = {
     "recipient": _l("Holder"),
 }
 
-#: Plain explanations of the codes a visitor meets most; other codes show the engine's message.
+_UNKNOWN_VOCABULARY = _l("The credential uses a vocabulary this service does not know.")
+_UNDEFINED_TERMS = _l("The credential holds terms its vocabulary does not define.")
+_UNSIGNED_DATA = _l("The credential holds data its signature does not cover.")
+_TOO_COMPLEX = _l("The credential is too complex to check safely.")
+
+#: The plain explanation of every code of core.credentials.report.STEP_CODES (and intake's).
 EXPLANATIONS = {
     ("parse", "ok"): _l("The credential was read."),
+    ("parse", "malformed_json"): _l("The text is not valid JSON."),
+    ("parse", "malformed_jwt"): _l("The text is not a valid VC-JWT."),
+    ("parse", "payload_too_large"): _l("The credential is too large or too deeply nested."),
+    ("parse", "not_a_credential"): _l("This is not a verifiable credential."),
+    ("context", "unknown_context"): _UNKNOWN_VOCABULARY,
+    ("context", "invalid_jsonld"): _l("The credential's structure is invalid."),
+    ("context", "undefined_term"): _UNDEFINED_TERMS,
+    ("context", "unsigned_data"): _UNSIGNED_DATA,
+    ("context", "canonicalization_limit"): _TOO_COMPLEX,
+    ("schema", "schema_invalid"): _l("The credential does not follow the Open Badges 3.0 format."),
+    ("schema", "not_applicable"): _l("Not an Open Badge: the Open Badges format does not apply."),
     ("context", "ok"): _l("Every piece of data is covered by the signature."),
     ("schema", "ok"): _l("The credential follows the Open Badges 3.0 format."),
     ("schema", "not_required"): _l("The Open Badges format was not required."),
@@ -55,6 +71,19 @@ EXPLANATIONS = {
     ("proof", "no_proof"): _l("The credential carries no signature."),
     ("proof", "unknown_key"): _l("The signing key is not one the issuer publishes."),
     ("proof", "key_compromised"): _l("The signing key was declared compromised by its owner."),
+    ("proof", "key_retired"): _l("The credential claims a date after its signing key was retired."),
+    ("proof", "unsupported_proof"): _l("The credential's kind of signature is not supported."),
+    ("proof", "key_controller_mismatch"): _l(
+        "The signing key does not belong to the issuer named."
+    ),
+    ("proof", "unsigned_data"): _UNSIGNED_DATA,
+    ("proof", "algorithm_not_allowed"): _l("The token uses a signature algorithm that is refused."),
+    ("proof", "canonicalization_limit"): _TOO_COMPLEX,
+    ("proof", "undefined_term"): _UNDEFINED_TERMS,
+    ("proof", "unknown_context"): _UNKNOWN_VOCABULARY,
+    ("proof", "jwt_claims_mismatch"): _l(
+        "The token's claims contradict the credential it carries."
+    ),
     ("issuer", "known_issuer"): _l("The issuer is a certification body registered here."),
     ("issuer", "unknown_issuer"): _l(
         "The issuer is not registered with this service: its name is its own claim."
@@ -62,11 +91,15 @@ EXPLANATIONS = {
     ("dates", "valid"): _l("The credential is within its validity period."),
     ("dates", "expired"): _l("The validity period is over."),
     ("dates", "not_yet_valid"): _l("The validity period has not started yet."),
+    ("dates", "invalid_date"): _l("A date of the credential is invalid."),
     ("status", "not_revoked"): _l("The issuer has not revoked this credential."),
     ("status", "no_status"): _l("The credential has no revocation list."),
     ("status", "revoked"): _l("The issuer has revoked this credential."),
     ("status", "suspended"): _l("The issuer has suspended this credential."),
     ("status", "status_list_unavailable"): _l("The issuer's revocation list could not be read."),
+    ("status", "unsupported_status"): _l(
+        "The credential's kind of revocation list is not supported."
+    ),
     ("document", "ok"): _l("The document matches the credential it carries."),
     ("document", "not_applicable"): _l("No document to check: the credential came without a PDF."),
     ("document", "seal_invalid"): _l("The PDF's seal is broken: the file was modified."),
@@ -111,6 +144,8 @@ def explanation(step: Step) -> Any:
     """The plain explanation of a step's outcome, in the page's language."""
     if step.code == "skipped":
         return gettext("Not checked: an earlier check failed.")
+    if step.code == "internal_error":
+        return gettext("This check could not be completed.")
     return EXPLANATIONS.get((step.id, step.code), step.message)
 
 

@@ -291,3 +291,13 @@ def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(clien
     assert _verdict(page) == "unknown_issuer", page[-4000:]
     assert 'id="issuer-unknown"' in page and 'id="issuer-registered"' not in page
     assert "Foreign Body" in page  # its own claim, under the warning
+
+
+def test_every_code_of_every_step_has_its_plain_explanation() -> None:
+    from core.credentials.report import STEP_CODES
+    from verifier.wording import EXPLANATIONS, STEP_TITLES
+
+    for step_id, codes in STEP_CODES.items():
+        assert step_id in STEP_TITLES
+        for code in codes:
+            assert code == "skipped" or (step_id, code) in EXPLANATIONS, (step_id, code)
