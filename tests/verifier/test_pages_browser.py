@@ -172,6 +172,16 @@ def test_a_file_too_large_is_refused_before_sending(page, live_server) -> None:
 
 
 def test_the_language_switch_and_the_keyboard(page, live_server) -> None:
+    errors: list[str] = []
+
+    def console(message: Any) -> None:
+        # The browser asks for /favicon.ico on its own; the pages have none (yet).
+        if message.type == "error" and not message.location["url"].endswith("/favicon.ico"):
+            errors.append(f"{message.text} {message.location['url']}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.reload()  # with the listeners: the scripts run under the CSP without a complaint
     expect(page.locator("h1")).to_have_text("Vérifier un certificat")
     page.get_by_role("link", name="EN", exact=True).click()
     expect(page.locator("h1")).to_have_text("Verify a certificate")
@@ -189,6 +199,7 @@ def test_the_language_switch_and_the_keyboard(page, live_server) -> None:
             .filter((field) => field.labels.length === 0).map((field) => field.id)"""
     )
     assert unlabelled == []
+    assert errors == []
 
 
 def test_the_scanner_opens_the_result_of_a_credential_link(page, live_server, ada) -> None:
