@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.credentials.report import Step, VerificationReport
-from core.db.models import SealCertificate
+from core.db.models import Credential, SealCertificate
 from core.db.models.document import SEAL
 from core.deps import Deps
 from core.intake.locating import local_credential_id
@@ -62,19 +62,24 @@ def _seal(deps: Deps, facts: CertificateFacts, issuer_id: str | None) -> str:
     return "ok" if pdf.signer_sha256 in _issuer_seals(deps, issuer_id) else "seal_untrusted"
 
 
-def _same_as_stored(stored_document: dict[str, Any], stored_jwt: str, attached: str) -> bool:
-    if attached.strip() == stored_jwt:
+def _same_as_stored(row: Credential, attachments: dict[str, bytes]) -> bool:
+    """Each credential file the PDF carries is the stored one (JSON by value, JWT exactly)."""
+    attached_json = attachments.get("credential.json")
+    attached_jwt = attachments.get("credential.jwt")
+    if attached_json is None and attached_jwt is None:
+        return False
+    if attached_jwt is not None and attached_jwt.strip() != row.jwt.encode():
+        return False
+    if attached_json is None:
         return True
     try:
-        return bool(json.loads(attached) == stored_document)
+        return bool(json.loads(attached_json) == row.document)
     except (ValueError, RecursionError):
         return False
 
 
-def _content(deps: Deps, facts: CertificateFacts, attached: str, attached_id: Any) -> str:
+def _content(deps: Deps, facts: CertificateFacts, attached_id: Any) -> str:
     """ok, attachment_mismatch or qr_mismatch."""
-    from core.db.models import Credential
-
     named = [t for t in facts.qr_texts if t.startswith(("https://", "http://"))]
     if len(named) != 1:
         return "qr_mismatch"
@@ -82,19 +87,17 @@ def _content(deps: Deps, facts: CertificateFacts, attached: str, attached_id: An
     local_id = local_credential_id(deps, qr_url)
     if local_id is not None:
         row = deps.session.get(Credential, local_id)
-        if row is None or not _same_as_stored(row.document, row.jwt, attached):
+        if row is None or not _same_as_stored(row, facts.pdf.attachments):
             return "attachment_mismatch"
         return "ok"
     return "ok" if isinstance(attached_id, str) and qr_url == attached_id else "qr_mismatch"
 
 
-def document_step(
-    deps: Deps, facts: CertificateFacts, attached: str, report: VerificationReport
-) -> Step:
-    """The document step of a PDF whose attached credential (text) gave ``report``."""
+def document_step(deps: Deps, facts: CertificateFacts, report: VerificationReport) -> Step:
+    """The document step of a PDF whose attached credential gave ``report``."""
     credential = report.credential or {}
     issuer = report.issuer or {}
-    content = _content(deps, facts, attached, credential.get("id"))
+    content = _content(deps, facts, credential.get("id"))
     seal = _seal(deps, facts, issuer.get("id") if isinstance(issuer.get("id"), str) else None)
     code = content if content != "ok" else seal
     details = {"seal": seal, "content": content}

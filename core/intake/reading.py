@@ -36,7 +36,8 @@ class CertificateFacts:
 def _qr_texts(image: object) -> tuple[str, ...]:
     import zxingcpp
 
-    found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    qr_codes = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(image, formats=qr_codes)
     return tuple(dict.fromkeys(code.text for code in found if code.text))
 
 
@@ -70,14 +71,14 @@ def photo_qr_texts(untrusted_image: bytes) -> tuple[str, ...]:
     except ImportError:  # HEIC then reads as unsupported
         pass
     try:
-        picture = Image.open(io.BytesIO(untrusted_image))
-        width, height = picture.size
+        opened = Image.open(io.BytesIO(untrusted_image))
+        width, height = opened.size
         if width * height > MAX_IMAGE_PIXELS:
             raise InputError(
                 f"the picture is larger than {MAX_IMAGE_PIXELS} pixels", code="image_too_large"
             )
-        picture.load()
-        picture = ImageOps.exif_transpose(picture) or picture
+        opened.load()
+        picture: Image.Image = ImageOps.exif_transpose(opened) or opened
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InputError(
             f"the picture is larger than {MAX_IMAGE_PIXELS} pixels", code="image_too_large"

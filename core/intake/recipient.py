@@ -86,15 +86,18 @@ def recipient_step(
         )
     email = (typed_email or "").strip()[:_MAX_TYPED]
     name = (typed_name or "").strip()[:_MAX_TYPED]
+    # One outcome per kind given that the credential can be held against: each must match
+    # (a right name does not make up for a wrong e-mail).
     outcomes: list[bool] = []
     if email:
-        outcomes += [
-            m
-            for i in _identifiers(verified_credential)
-            if (m := _email_matches(i, email)) is not None
-        ]
+        found = [_email_matches(i, email) for i in _identifiers(verified_credential)]
+        emails = [m for m in found if m is not None]
+        if emails:
+            outcomes.append(any(emails))
     if name:
-        outcomes += [_same(_name_key(name), _name_key(n)) for n in _names(verified_credential)]
+        names = [_same(_name_key(name), _name_key(n)) for n in _names(verified_credential)]
+        if names:
+            outcomes.append(any(names))
     if not outcomes:
         return Step(
             "recipient",
@@ -102,7 +105,7 @@ def recipient_step(
             "not_applicable",
             "The credential carries no recipient detail of the kind given to compare with.",
         )
-    if any(outcomes):
+    if all(outcomes):
         return Step("recipient", True, "match", "The recipient given is the credential's holder.")
     return Step(
         "recipient", False, "no_match", "The recipient given is not the credential's holder."

@@ -15,7 +15,7 @@ from core.errors import InputError
 #: Address space of the child: the interpreter, its libraries, and one file being read.
 MEMORY_BYTES = 1536 << 20
 #: Longest one file may take to read (the time budget of a verification's parsing).
-TIMEOUT_SECONDS = 20.0
+TIMEOUT_SECONDS = 10.0
 
 
 class FileRefused(InputError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from core.credentials.report import Step, VerificationReport
+from core.db.models import Credential
 from core.deps import Deps
 from core.documents.baking import unbake_png, unbake_svg
 from core.documents.png import BadgeImageError
@@ -17,7 +18,7 @@ from core.intake.recipient import recipient_step
 from core.intake.sandbox import run_capped
 from core.intake.sniffing import file_text, sniff_file, sniff_text
 from core.intake.submission import Submission, Verification
-from core.verifying import verify_untrusted
+from core.verifying import verify_stored, verify_untrusted
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class _Found:
     unverified_credential: object
     source: str
     certificate: CertificateFacts | None = None
-    attached: str = ""
+    stored: Credential | None = None  # when the credential is one of ours, named by its URL
 
 
 def _from_text(deps: Deps, untrusted_text: str, *, source: str | None = None) -> _Found:
@@ -41,7 +42,7 @@ def _from_text(deps: Deps, untrusted_text: str, *, source: str | None = None) ->
 
 def _from_url(deps: Deps, untrusted_url: str, *, source: str = "url") -> _Found:
     located = locate(deps, untrusted_url)
-    return _Found(located.unverified_credential, source)
+    return _Found(located.unverified_credential, source, stored=located.stored)
 
 
 def _from_svg(untrusted_svg: bytes) -> _Found:
@@ -74,7 +75,7 @@ def _from_pdf(untrusted_pdf: bytes) -> _Found:
         attached = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         attached = ""  # the pipeline's parse step says what is wrong with it
-    return _Found(attached or raw, "pdf", facts, attached)
+    return _Found(attached or raw, "pdf", facts)
 
 
 def _from_file(deps: Deps, untrusted_file: bytes) -> _Found:
@@ -120,12 +121,15 @@ def verify_submission(deps: Deps, submission: Submission) -> Verification:
     """Verify one untrusted submission; InputError only when it cannot be read at all
     (unsupported file, a photo without QR code, a URL that does not answer a credential)."""
     found = _find(deps, submission)
-    report = verify_untrusted(deps, found.unverified_credential)
+    if found.stored is not None:
+        report = verify_stored(deps, found.stored)  # its public page's report, maybe cached
+    else:
+        report = verify_untrusted(deps, found.unverified_credential)
     proof = report.step("proof")
     proof_holds = proof is not None and proof.ok
     extra: list[Step] = []
     if found.certificate is not None:
-        extra.append(document_step(deps, found.certificate, found.attached, report))
+        extra.append(document_step(deps, found.certificate, report))
     else:
         extra.append(not_applicable())
     if submission.recipient_email or submission.recipient_name:

@@ -146,6 +146,9 @@ def test_a_photo_without_qr_code_is_400(client) -> None:
         ({"email": "bob@example.org"}, "no_match", False),
         ({"name": "ada  LOVELACE"}, "match", True),  # the credential carries the name
         ({"name": "Ada"}, "no_match", False),
+        ({"email": "ada@example.org", "name": "Ada Lovelace"}, "match", True),
+        ({"email": "bob@example.org", "name": "Ada Lovelace"}, "no_match", False),
+        ({"email": "ada@example.org", "name": "Bob Martin"}, "no_match", False),
     ],
 )
 def test_the_recipient_check(client, ada, recipient, code, ok) -> None:

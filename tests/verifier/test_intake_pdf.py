@@ -189,3 +189,12 @@ def test_a_pdf_with_the_right_qr_and_attachment_but_no_seal(client, ada) -> None
 def test_a_pdf_without_attached_credential_is_refused_with_400(client) -> None:
     response = verify_file(client, _page_with_qr("https://elsewhere.example/c/1"))
     assert response.status_code == 400 and response.json["error"]["code"] == "no_credential"
+
+
+def test_a_jwt_attachment_swapped_alone_is_a_mismatch(client, ada_pdf, bob) -> None:
+    """credential.json is Ada's, credential.jwt is Bob's: the PDF is not Ada's as issued."""
+    report = verify_file(
+        client, with_attachments(ada_pdf, {"credential.jwt": bob["jwt"].encode()})
+    ).json
+    assert steps(report)["proof"] == "ok"
+    assert steps(report)["document"] == "attachment_mismatch" and report["verified"] is False

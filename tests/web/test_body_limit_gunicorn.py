@@ -266,3 +266,18 @@ def test_a_3_mib_upload_is_read_by_the_verifier_only(gunicorn_port: int) -> None
         assert (status, _error_code(body)) == (400, "unsupported_file"), chunked
     status, body, _ = _post(gunicorn_port, "/api/v1/credentials", form, content_type=_FORM)
     assert (status, _error_code(body)) == (413, "payload_too_large")
+
+
+def test_an_uploaded_photo_is_read_in_a_child_of_the_gunicorn_worker(gunicorn_port: int) -> None:
+    """The capped child process starts from a gunicorn worker too (and answers each time)."""
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (640, 480), (90, 120, 150)).save(picture, format="JPEG")
+    for _ in range(2):  # the second file goes to the warm child
+        status, body, _ = _post(
+            gunicorn_port, "/api/v1/verify", _form_with_file(picture.getvalue()), content_type=_FORM
+        )
+        assert (status, _error_code(body)) == (400, "no_qr_code")
