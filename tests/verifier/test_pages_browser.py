@@ -90,6 +90,8 @@ def test_each_kind_of_file_uploaded_through_the_page_is_valid(page, client, ada,
         expect(page.locator('li[data-step="proof"]')).to_have_attribute("data-code", "ok")
         assert page.locator("li.check.ko").count() == 0, (source, page.inner_text("main"))
         page.screenshot(path=str(tmp_path / f"result-{source}.png"), full_page=True)
+        # A photo (its QR code) finds the genuine credential: compare it with the paper.
+        expect(page.locator("#compare")).to_have_count(1 if source == "photo" else 0)
     # The PDF's own step: its seal and its attachment were checked.
     page.goto(home)
     _upload(page, "certificate.pdf", "application/pdf", pdf)
