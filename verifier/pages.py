@@ -83,11 +83,13 @@ def _page_helpers() -> dict[str, Any]:
     return {**template_helpers(), "lang_url": _lang_url}
 
 
-def _home(typed: Typed, error: InputError | None = None, status: int = 200) -> Response:
+def _home(
+    typed: Typed, error: InputError | None = None, status: int = 200, *, pasted: bool = False
+) -> Response:
     page = render_template(
         "verifier/home.html",
         typed=typed,
-        error=error_message(error) if error is not None else None,
+        error=error_message(error, pasted=pasted) if error is not None else None,
         max_bytes=upload_limit(deps()),
     )
     return Response(page, status=status)
@@ -171,7 +173,7 @@ def verify_form() -> Response:
     try:
         report, source = _verify(deps(), typed, file, filename, None)
     except InputError as error:
-        return _home(typed, error, error.http_status)
+        return _home(typed, error, error.http_status, pasted=file is None)
     verified_text = typed.text if file is None else file.decode("utf-8", "replace")
     return _result(report, source, typed, _recheck_text(report, source, verified_text))
 

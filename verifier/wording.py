@@ -149,8 +149,15 @@ def explanation(step: Step) -> Any:
     return EXPLANATIONS.get((step.id, step.code), step.message)
 
 
-def error_message(error: InputError) -> str:
-    """The form's message for a refused input: ours when we know its code, else the engine's."""
+#: Codes that, for a pasted text rather than a file, mean the text is none of the three kinds.
+_NOT_A_TEXT_WE_READ = ("unsupported_file", "not_a_credential", "malformed_json")
+
+
+def error_message(error: InputError, *, pasted: bool = False) -> str:
+    """The form's message for a refused input: ours when we know its code, else the engine's.
+    ``pasted``: the input was the text field, not a file."""
+    if pasted and error.code in _NOT_A_TEXT_WE_READ:
+        return str(_l("This text is neither a JSON credential, a VC-JWT nor a credential link."))
     known = ERRORS.get(error.code)
     if known is not None:
         return str(known)

@@ -301,3 +301,18 @@ def test_every_code_of_every_step_has_its_plain_explanation() -> None:
         assert step_id in STEP_TITLES
         for code in codes:
             assert code == "skipped" or (step_id, code) in EXPLANATIONS, (step_id, code)
+
+
+@pytest.mark.parametrize("untrusted_text", ["hello", "eyJ.broken", "ftp://example.org/c/1"])
+def test_pasted_text_of_no_known_kind_is_refused_as_text(client, untrusted_text) -> None:
+    response = _post(client, text=untrusted_text)
+    assert 400 <= response.status_code < 500
+    page = response.get_data(as_text=True)
+    assert 'id="form-error"' in page
+    assert "Ce texte n&#39;est ni un certificat JSON, ni un VC-JWT" in page
+
+
+def test_pasted_broken_json_reads_as_unreadable(client) -> None:
+    page = _post(client, text="{not json").get_data(as_text=True)
+    assert _verdict(page) == "unreadable"
+    assert 'data-step="parse" data-code="malformed_json"' in page
