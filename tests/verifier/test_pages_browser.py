@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -291,3 +292,23 @@ def test_the_result_prints_without_its_forms_and_switches_language(page, ada) ->
     page.get_by_role("link", name="EN", exact=True).click()
     expect(_verdict(page)).to_contain_text("Valid: this certificate is authentic")
     expect(page.locator("#holder")).to_have_text("Ada Lovelace")
+
+
+def test_a_file_dropped_on_the_zone_is_verified(page, ada) -> None:
+    text = json.dumps(ada["credential"])
+    dropped = page.evaluate_handle(
+        """(text) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], "ada.json", {type: "application/json"}));
+            return transfer;
+        }""",
+        text,
+    )
+    zone = page.locator("label.dropzone")
+    zone.dispatch_event("dragenter", {"dataTransfer": dropped})
+    expect(zone).to_have_class(re.compile(r"\bdragging\b"))
+    zone.dispatch_event("drop", {"dataTransfer": dropped})
+    expect(zone).not_to_have_class(re.compile(r"\bdragging\b"))
+    assert page.evaluate("document.getElementById('file').files[0].name") == "ada.json"
+    page.get_by_role("button", name="Vérifier", exact=True).click()
+    expect(_verdict(page)).to_have_attribute("data-verdict", "valid")
