@@ -25,6 +25,7 @@ from core.intake.locating import local_credential_id
 from core.intake.reading import CertificateFacts
 from core.keys.directory import find_org, slug_from_did
 
+_SCHEMES = ("https://", "http://")
 _MESSAGES = {
     "ok": "The PDF is sealed by the issuer, unchanged, and carries the credential its QR names.",
     "attachment_mismatch": "The credential attached to the PDF is not the one its QR code names.",
@@ -80,17 +81,16 @@ def _same_as_stored(row: Credential, attachments: dict[str, bytes]) -> bool:
 
 def _content(deps: Deps, facts: CertificateFacts, attached_id: Any) -> str:
     """ok, attachment_mismatch or qr_mismatch."""
-    named = [t for t in facts.qr_texts if t.startswith(("https://", "http://"))]
-    if len(named) != 1:
-        return "qr_mismatch"
-    qr_url = named[0]
-    local_id = local_credential_id(deps, qr_url)
-    if local_id is not None:
-        row = deps.session.get(Credential, local_id)
+    urls = [t.strip() for t in facts.qr_texts if t.strip().lower().startswith(_SCHEMES)]
+    local_ids = {i for i in (local_credential_id(deps, url) for url in urls) if i is not None}
+    if len(local_ids) > 1:
+        return "qr_mismatch"  # page 1 names two credentials of ours: which one is it?
+    if local_ids:
+        row = deps.session.get(Credential, local_ids.pop())
         if row is None or not _same_as_stored(row, facts.pdf.attachments):
             return "attachment_mismatch"
         return "ok"
-    return "ok" if isinstance(attached_id, str) and qr_url == attached_id else "qr_mismatch"
+    return "ok" if isinstance(attached_id, str) and attached_id in urls else "qr_mismatch"
 
 
 def document_step(deps: Deps, facts: CertificateFacts, report: VerificationReport) -> Step:

@@ -17,7 +17,8 @@ from core.urls import CREDENTIALS_PATH
 #: What a credential URL is asked for: the JSON credential, never its HTML page.
 ACCEPT_CREDENTIAL = "application/vc+ld+json, application/ld+json, application/json"
 _MAX_URL = 2048
-_LOCAL = re.compile(r"/([0-9a-fA-F-]{36})(?:\.json)?/?")
+# The credential's page, or one of its files (they all name the one stored credential).
+_LOCAL = re.compile(r"/([0-9a-fA-F-]{36})(?:\.json|\.jwt|\.pdf|\.png|\.svg)?/?")
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Located:
 
 
 def local_credential_id(deps: Deps, untrusted_url: str) -> str | None:
-    """The UUID of a ``<base_url>/c/<uuid>`` (or ``.json``) URL of this instance, else None."""
+    """The UUID of a ``<base_url>/c/<uuid>`` URL of this instance (or of one of the
+    credential's files, ``.json``, ``.jwt``, ``.pdf``, ``.png``, ``.svg``), else None."""
     prefix = f"{deps.settings.base_url}{CREDENTIALS_PATH}"
     if not untrusted_url.startswith(prefix):
         return None

@@ -3,6 +3,7 @@ certificate PDF's limits, seal, attachments and page-1 QR codes; a photo's QR co
 
 from __future__ import annotations
 
+import base64
 import io
 import zlib
 from dataclasses import dataclass
@@ -25,12 +26,59 @@ MAX_ATTACHMENT_BYTES = 1 << 20
 MAX_PAGE_CONTENT_BYTES = 16 << 20
 
 
+def _expect(condition: bool) -> None:
+    """A check of the child's answer that ``python -O`` keeps (unlike assert)."""
+    if not condition:
+        raise ValueError("unexpected answer")
+
+
 @dataclass(frozen=True)
 class CertificateFacts:
     """What a certificate PDF holds: its seal and attachments, and the QR codes of page 1."""
 
     pdf: PdfFacts
     qr_texts: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON the capped child answers (bytes in base64)."""
+        pdf = self.pdf
+        return {
+            "attachments": {k: base64.b64encode(v).decode() for k, v in pdf.attachments.items()},
+            "signatures": pdf.signatures,
+            "intact": pdf.intact,
+            "whole_file": pdf.whole_file,
+            "trusted": pdf.trusted,
+            "signer": pdf.signer,
+            "signer_sha256": pdf.signer_sha256,
+            "qr_texts": list(self.qr_texts),
+        }
+
+    @classmethod
+    def from_json(cls, untrusted_answer: object) -> CertificateFacts:
+        """The facts from the child's answer, its shape checked; InputError otherwise."""
+        if not isinstance(untrusted_answer, dict):
+            raise InputError("the PDF could not be read", code="pdf_unreadable")
+        answer: dict[str, Any] = untrusted_answer
+        try:
+            attachments = answer["attachments"]
+            _expect(isinstance(attachments, dict) and len(attachments) <= 2)
+            intact, whole_file, trusted = (answer[k] for k in ("intact", "whole_file", "trusted"))
+            _expect(all(isinstance(f, bool) for f in (intact, whole_file, trusted)))
+            texts = answer["qr_texts"]
+            _expect(isinstance(texts, list) and all(isinstance(t, str) for t in texts))
+            _expect(isinstance(answer["signatures"], int))
+            pdf = PdfFacts(
+                {str(k): base64.b64decode(v, validate=True) for k, v in attachments.items()},
+                answer["signatures"],
+                intact,
+                whole_file,
+                trusted,
+                str(answer["signer"]),
+                str(answer["signer_sha256"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            raise InputError("the PDF could not be read", code="pdf_unreadable") from None
+        return cls(pdf, tuple(texts[:16]))
 
 
 def _qr_texts(image: object) -> tuple[str, ...]:
@@ -45,7 +93,8 @@ def _search(picture: object) -> tuple[str, ...]:
     """The QR codes of a PIL image, at a bounded size (and once more at half of it)."""
     from PIL import Image
 
-    assert isinstance(picture, Image.Image)
+    if not isinstance(picture, Image.Image):
+        raise TypeError("not a picture")
     gray = picture.convert("L")
     if max(gray.size) > QR_SEARCH_SIDE:
         gray.thumbnail((QR_SEARCH_SIDE, QR_SEARCH_SIDE))
@@ -56,7 +105,7 @@ def _search(picture: object) -> tuple[str, ...]:
     return texts
 
 
-def photo_qr_texts(untrusted_image: bytes) -> tuple[str, ...]:
+def photo_qr_texts(untrusted_image: bytes) -> list[str]:
     """The QR codes in a photo (JPEG, PNG, HEIC); InputError for a picture that cannot be read
     or is larger than MAX_IMAGE_PIXELS."""
     from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -85,7 +134,7 @@ def photo_qr_texts(untrusted_image: bytes) -> tuple[str, ...]:
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise InputError("the picture could not be read", code="unreadable_image") from None
-    return _search(picture)
+    return list(_search(picture))
 
 
 def _check_limits(untrusted_pdf: bytes) -> None:
@@ -172,9 +221,10 @@ def _page_one_qr_texts(untrusted_pdf: bytes) -> tuple[str, ...]:
         document.close()
 
 
-def certificate_facts(untrusted_pdf: bytes) -> CertificateFacts:
+def certificate_facts(untrusted_pdf: bytes) -> dict[str, Any]:
     """Limits first (pikepdf), then the seal and attachments (pyHanko), then page 1's QR codes
-    (pypdfium2 + zxing-cpp); InputError for a PDF over the limits or unreadable."""
+    (pypdfium2 + zxing-cpp), as CertificateFacts' JSON; InputError for a PDF over the limits
+    or unreadable."""
     _check_limits(untrusted_pdf)
     try:
         facts = read_pdf(untrusted_pdf, max_attachment_bytes=MAX_ATTACHMENT_BYTES)
@@ -184,4 +234,4 @@ def certificate_facts(untrusted_pdf: bytes) -> CertificateFacts:
         qr_texts = _page_one_qr_texts(untrusted_pdf)
     except Exception:  # a page that cannot be drawn has no QR code to read
         qr_texts = ()
-    return CertificateFacts(facts, qr_texts)
+    return CertificateFacts(facts, qr_texts).to_json()

@@ -56,7 +56,8 @@ def _from_svg(untrusted_svg: bytes) -> _Found:
 
 
 def _from_photo(deps: Deps, untrusted_image: bytes) -> _Found:
-    texts = run_capped(photo_qr_texts, untrusted_image)
+    answer = run_capped(photo_qr_texts, untrusted_image)
+    texts = [t for t in answer if isinstance(t, str)] if isinstance(answer, list) else []
     urls = [t for t in texts if t.strip().lower().startswith(("https://", "http://"))]
     if not urls:
         raise InputError(
@@ -66,7 +67,7 @@ def _from_photo(deps: Deps, untrusted_image: bytes) -> _Found:
 
 
 def _from_pdf(untrusted_pdf: bytes) -> _Found:
-    facts: CertificateFacts = run_capped(certificate_facts, untrusted_pdf)
+    facts = CertificateFacts.from_json(run_capped(certificate_facts, untrusted_pdf))
     attachments = facts.pdf.attachments
     raw = attachments.get("credential.json") or attachments.get("credential.jwt")
     if raw is None:

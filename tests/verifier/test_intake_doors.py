@@ -188,3 +188,9 @@ def test_the_recipient_of_a_forgery_is_not_checked(client, ada) -> None:
 def test_no_recipient_step_unless_asked(client, ada) -> None:
     report = client.post("/api/v1/verify", json={"credential": ada["credential"]}).json
     assert "recipient" not in steps(report)
+
+
+def test_a_url_of_one_of_the_credentials_files_names_it(client, ada) -> None:
+    for suffix in (".json", ".jwt", ".pdf"):
+        report = _ok(client.post("/api/v1/verify", json={"url": ada["id"] + suffix}), "url")
+        assert report["credential"]["id"] == ada["id"]

@@ -198,3 +198,35 @@ def test_a_jwt_attachment_swapped_alone_is_a_mismatch(client, ada_pdf, bob) -> N
     ).json
     assert steps(report)["proof"] == "ok"
     assert steps(report)["document"] == "attachment_mismatch" and report["verified"] is False
+
+
+def _page_with_qrs(*texts: str) -> bytes:
+    """A one-page PDF showing one QR code per text, side by side."""
+    import io
+
+    from PIL import Image
+
+    from core.documents.qr import qr_png
+
+    codes = [Image.open(io.BytesIO(qr_png(t))) for t in texts]
+    codes = [c.resize((c.width * 6, c.height * 6), Image.Resampling.NEAREST) for c in codes]
+    page = Image.new("L", (sum(c.width for c in codes) + 40, max(c.height for c in codes)), 255)
+    x = 0
+    for code in codes:
+        page.paste(code, (x, 0))
+        x += code.width + 40
+    out = io.BytesIO()
+    page.save(out, format="PDF")
+    return out.getvalue()
+
+
+def test_another_qr_code_beside_the_credentials_is_ignored(client, ada) -> None:
+    page = _page_with_qrs(ada["id"], "https://www.linkedin.com/in/ada")
+    pdf = with_attachments(page, {"credential.json": json.dumps(ada["credential"]).encode()})
+    assert _document(verify_file(client, pdf).json)["content"] == "ok"
+
+
+def test_a_page_naming_two_of_our_credentials_is_a_qr_mismatch(client, ada, bob) -> None:
+    page = _page_with_qrs(ada["id"], bob["id"] + ".json")
+    pdf = with_attachments(page, {"credential.json": json.dumps(ada["credential"]).encode()})
+    assert _document(verify_file(client, pdf).json)["code"] == "qr_mismatch"
