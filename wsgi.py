@@ -53,6 +53,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.session_documents_api import bp as issuer_documents
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
+    from verifier.pages import bp as verifier_pages_bp
     from verifier.views import UPLOAD_PATHS
     from verifier.views import bp as verifier_bp
     from wallet.views import bp as wallet_bp
@@ -97,6 +98,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         issuer_documents,
         issuer_public,
         verifier_bp,
+        verifier_pages_bp,
         wallet_bp,
         signin_bp,
         office_bp,

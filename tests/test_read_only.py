@@ -30,6 +30,8 @@ def test_public_reads_go_on_while_a_writer_holds_its_transaction(
         "verify": lambda c: c.post(
             "/api/v1/verify", json={"credential": issued["credential"]}
         ).json["verified"],
+        "home": lambda c: c.get("/").status_code,
+        "result": lambda c: c.get("/verify", query_string={"url": issued["id"]}).status_code,
     }
     with runtime.unit() as deps:  # a writer in the middle of its unit of work
         issue_credential(

@@ -83,7 +83,12 @@ def test_refusals_and_field_errors_are_translated(client, staff) -> None:
 
 
 def test_every_string_of_the_pages_is_in_every_catalog() -> None:
-    method_map = [("issuer/**.py", "python"), ("issuer/templates/**.html", "jinja2")]
+    method_map = [
+        ("issuer/**.py", "python"),
+        ("issuer/templates/**.html", "jinja2"),
+        ("verifier/**.py", "python"),
+        ("verifier/templates/**.html", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
     wanted = {
         message
