@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify
 from core.errors import InputError
 from core.verifying import verify_untrusted
 from core.web.database import deps, read_only
+from core.web.limits import rate_limited
 from core.web.requests import json_object
 
 bp = Blueprint("verifier", __name__)
@@ -28,6 +29,7 @@ def _unverified_input(body: dict[str, Any]) -> object:
 
 
 @bp.post("/api/v1/verify")
+@rate_limited("verify")
 @read_only
 def verify() -> Response:
     unverified = _unverified_input(json_object())
@@ -36,6 +38,7 @@ def verify() -> Response:
 
 
 @bp.post("/credentials/verify")
+@rate_limited("verify")
 @read_only
 def vc_api_verify() -> Response:
     body = json_object()

@@ -1,8 +1,11 @@
-"""Rate limits of the pages that guess-able secrets go through (sign-in, setup links).
+"""Rate limits of the pages that guess-able secrets go through (sign-in, setup links) and of
+the expensive public endpoints (verification, uploads, recipient checks).
 
 Flask-Limiter counts per client address, in memory by default (one process) and in Redis when
 REDIS_URL is set (every worker and machine shares the counters). Behind a reverse proxy, the
 client address must be restored first (werkzeug's ProxyFix), or every client shares one budget.
+Cacheable reads of this instance's own resources (credential pages and JSON, status lists, DID
+documents) are never marked: a CDN is their shield, and a verifier must always reach them.
 """
 
 from __future__ import annotations
@@ -37,9 +40,14 @@ def rate_limited(kind: str) -> Callable[[View], View]:
     return mark
 
 
+#: The budget that disables a kind (SCEAU_RATE_LIMIT=off, for load tests).
+OFF = "off"
+
+
 def budgets(settings: Settings) -> dict[str, str]:
-    """The limits of each kind, from the settings."""
-    return {"sign_in": settings.sign_in_rate_limit}
+    """The limits of each kind, from the settings: ``sign_in`` (SCEAU_SIGN_IN_RATE_LIMIT) and
+    ``verify`` (SCEAU_RATE_LIMIT: every verification door, API and page, shares one budget)."""
+    return {"sign_in": settings.sign_in_rate_limit, "verify": settings.verify_rate_limit}
 
 
 def storage_uri(settings: Settings) -> str:
@@ -66,7 +74,7 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
     wrapped: dict[int, Callable[..., Any]] = {}
     for endpoint, view in list(app.view_functions.items()):
         kind = getattr(view, _MARK, None)
-        if kind is None:
+        if kind is None or limits[kind] == OFF:
             continue
         # One budget per kind and client, shared by every page of that kind (sign-in, its
         # code step, the setup link...): ten guesses a minute in all, not ten per page. A view
