@@ -15,8 +15,27 @@ from core.web.requests import json_object
 bp = Blueprint("verifier", __name__)
 
 
+#: The fields of a JSON verification request and their JSON types: a field of another type is
+#: refused, never silently ignored beside a valid one.
+_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "credential": (dict, "object"),
+    "jwt": (str, "string"),
+    "url": (str, "string"),
+    "recipient": (dict, "object"),
+}
+
+
 def _unverified_input(body: dict[str, Any]) -> object:
     """The credential or JWT of a verification request; InputError when there is none."""
+    problems = [
+        {"path": name, "message": f"expected a {label}"}
+        for name, (kind, label) in _FIELD_TYPES.items()
+        if name in body and not isinstance(body[name], kind)
+    ]
+    if problems:
+        raise InputError(
+            "the request has fields of the wrong type", code="invalid_request", problems=problems
+        )
     if "credential" in body and isinstance(body["credential"], dict):
         return body["credential"]
     if "jwt" in body and isinstance(body["jwt"], str):
