@@ -115,5 +115,5 @@ def test_a_verification_field_of_the_wrong_type_is_refused(client, fields: dict[
     # Found by schemathesis: {"jwt": "...", "url": 5} was verified, the url silently ignored.
     response = client.post("/api/v1/verify", json={"jwt": "not-a-jwt", **fields})
     assert response.status_code == 400
-    assert response.json["error"]["code"] == "invalid_request"
+    assert response.json["error"]["code"] == "not_a_credential"  # as tests/verifier say
     assert [p["path"] for p in response.json["error"]["problems"]] == list(fields)

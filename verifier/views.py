@@ -34,7 +34,7 @@ def _unverified_input(body: dict[str, Any]) -> object:
     ]
     if problems:
         raise InputError(
-            "the request has fields of the wrong type", code="invalid_request", problems=problems
+            "the request has fields of the wrong type", code="not_a_credential", problems=problems
         )
     if "credential" in body and isinstance(body["credential"], dict):
         return body["credential"]
