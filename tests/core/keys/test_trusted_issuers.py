@@ -88,3 +88,12 @@ def test_a_missing_file_stops_the_app_before_it_serves(tmp_path: Path) -> None:
     }
     with pytest.raises(ConfigurationError, match="cannot read the file"):
         create_app(env)
+
+
+def test_the_readme_example_is_a_registry(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Trusted issuers", 1)[1]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    registry = _settings(tmp_path, example).trusted_issuers
+    assert registry is not None and registry.name == "Registre des organismes partenaires"
+    assert registry.lookup("did:web:certif.universite-exemple.fr") is not None
