@@ -77,24 +77,53 @@ def _operations() -> list[tuple[str, str]]:
     return [(method, path) for path, operations in paths.items() for method in operations]
 
 
-@pytest.mark.parametrize("mode", list(GenerationMode), ids=lambda mode: mode.value)
+#: Random path parameters (valid and invalid data), then the same with the ids of real
+#: resources: a program, an exam session with candidates, an enrollment, a credential.
+MODES = ("positive", "negative", "seeded")
+
+
+def _real_resources(client: Any, workflow: Any, body: Any) -> dict[str, Any]:
+    from conftest import ADA
+
+    workflow.program()
+    session_id = workflow.session()
+    enrollment_id = next(iter(workflow.enroll(session_id).values()))
+    issued = client.post("/api/v1/credentials", json=ADA, headers=body.auth("api_key"))
+    assert issued.status_code == 201, issued.json
+    return {
+        "code": "SOUD-1",
+        "session_id": session_id,
+        "enrollment_id": enrollment_id,
+        "credential_id": issued.json["id"].rsplit("/", 1)[1],
+    }
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize(("method", "path"), _operations())
 def test_the_app_keeps_to_its_description(
-    app: Any, body: Any, method: str, path: str, mode: GenerationMode
+    app: Any, client: Any, workflow: Any, body: Any, method: str, path: str, mode: str
 ) -> None:
     """No 5xx; every status, content type and body as described (schemathesis' checks)."""
     operation = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app, config=CONFIG)[path][
         method
     ]
     raw = operation.definition.raw
-    if mode is GenerationMode.NEGATIVE and not raw.get("parameters") and not raw.get("requestBody"):
+    names = {p["name"] for p in raw.get("parameters", []) if p.get("in") == "path"}
+    if mode == "negative" and not raw.get("parameters") and not raw.get("requestBody"):
         pytest.skip("nothing to make invalid")
+    if mode == "seeded" and not names - {"version", "year", "job_id"}:
+        pytest.skip("no resource of its own to seed")
     headers: dict[str, str] = {}
     if raw.get("security") != []:
         staff = STAFF_TAGS & set(raw.get("tags", []))
         headers = body.auth("manager" if staff else "api_key")
+    generation = GenerationMode.NEGATIVE if mode == "negative" else GenerationMode.POSITIVE
+    fixed = None
+    if mode == "seeded":
+        real = _real_resources(client, workflow, body)
+        fixed = {name: real[name] for name in names if name in real}
 
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=operation.as_strategy(generation_mode=generation, path_parameters=fixed))
     @settings(
         max_examples=EXAMPLES,
         derandomize=True,
