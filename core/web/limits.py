@@ -26,7 +26,13 @@ KEY_PREFIX = "sceau-limits"
 
 
 def rate_limited(kind: str) -> Callable[[View], View]:
-    """Mark a view whose POSTs count against the ``kind`` budget (see ``budgets``).
+    """Mark a view whose requests count against the ``kind`` budget (see ``budgets``): its
+    POSTs for ``sign_in``, every request for ``verify``.
+
+    To mark a view, put the mark under the route decorator (``@bp.post(...)`` then
+    ``@rate_limited("verify")``); a refusal raises Flask-Limiter's 429 (a werkzeug
+    HTTPException), answered with the JSON envelope by core.web.errors, or by the blueprint's
+    own 429 handler for HTML pages. The Retry-After header is added either way.
 
     A mark rather than Flask-Limiter's own decorator: each application gets its own limiter
     (and storage), bound in create_app, so two apps in one process (tests, or a memory and a
@@ -42,6 +48,10 @@ def rate_limited(kind: str) -> Callable[[View], View]:
 
 #: The budget that disables a kind (SCEAU_RATE_LIMIT=off, for load tests).
 OFF = "off"
+#: The methods each kind counts (None: all). Reading the sign-in page is free, posting to it is
+#: not; every request to a marked verification view is a verification (the verifier page's
+#: ``GET /verify?url=…`` fetches and verifies as its POST does).
+_COUNTED_METHODS: dict[str, list[str] | None] = {"sign_in": ["POST"], "verify": None}
 
 
 def budgets(settings: Settings) -> dict[str, str]:
@@ -80,7 +90,8 @@ def init_limits(app: Flask, settings: Settings) -> Limiter:
         # code step, the setup link...): ten guesses a minute in all, not ten per page. A view
         # under two URLs is wrapped once, or each request would count twice.
         if id(view) not in wrapped:
-            shared = limiter.shared_limit(limits[kind], scope=kind, methods=["POST"])
+            methods = _COUNTED_METHODS.get(kind)
+            shared = limiter.shared_limit(limits[kind], scope=kind, methods=methods)
             wrapped[id(view)] = shared(view)
         app.view_functions[endpoint] = wrapped[id(view)]
     return limiter

@@ -127,3 +127,34 @@ def test_with_redis_every_worker_shares_the_budget(settings) -> None:
         for worker in workers:
             _dispose(worker)
         connection.close()
+
+
+def test_every_method_of_a_marked_verification_view_counts(settings) -> None:
+    # The verifier page's GET /verify?url=… verifies as its POST does: both count.
+    from flask import Flask
+
+    from core.web.limits import init_limits, rate_limited
+
+    app = Flask(__name__)
+
+    @app.route("/verify", methods=["GET", "POST"])
+    @rate_limited("verify")
+    def verify_page() -> str:
+        return "report"
+
+    @app.route("/staff/login", methods=["GET", "POST"])
+    @rate_limited("sign_in")
+    def sign_in() -> str:
+        return "form"
+
+    init_limits(app, replace(settings, verify_rate_limit="2/minute", sign_in_rate_limit="1/minute"))
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "192.0.2.20"}
+    assert client.get("/verify?url=x", environ_base=address).status_code == 200
+    assert client.post("/verify", environ_base=address).status_code == 200
+    refused = client.get("/verify?url=x", environ_base=address)
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    # Reading the sign-in page is free; only its POSTs count.
+    assert {client.get("/staff/login", environ_base=address).status_code for _ in range(3)} == {200}
+    assert client.post("/staff/login", environ_base=address).status_code == 200
+    assert client.post("/staff/login", environ_base=address).status_code == 429
