@@ -69,7 +69,8 @@ def _problem(path: Path, message: str) -> ConfigurationError:
 
 def _text(path: Path, did: str, entry: dict[str, Any], key: str, required: bool) -> str | None:
     value = entry.get(key)
-    if value is None and not required:
+    # Published registries leave optional fields empty ("url": ""): the same as absent.
+    if not required and (value is None or value == ""):
         return None
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_TEXT:
         raise _problem(

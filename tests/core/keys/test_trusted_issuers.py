@@ -47,6 +47,9 @@ def test_the_variants_of_the_format_are_read(tmp_path: Path) -> None:
     variant = {"meta": {"name": "Pilot"}, "entries": {DID: {"name": "U"}}}
     registry = _settings(tmp_path, variant).trusted_issuers
     assert registry is not None and registry.name == "Pilot" and registry.lookup(DID) is not None
+    empty_fields = {"registry": {DID: {"name": "U", "url": "", "location": None, "extra": 1}}}
+    entry = _settings(tmp_path, empty_fields).trusted_issuers.lookup(DID)  # type: ignore[union-attr]
+    assert entry is not None and entry.url is None and entry.location is None
     named = _settings(tmp_path, {"name": "Top", "registry": {}}).trusted_issuers
     assert named is not None and named.name == "Top" and len(named) == 0
 
