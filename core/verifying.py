@@ -40,7 +40,9 @@ class _Issuers:
 
     def lookup(self, issuer_id: str) -> dict[str, Any] | None:
         settings = self.deps.settings
-        slug = slug_from_did(settings, issuer_id)
+        # The exact DID only: slug_from_did also reads DID URLs (…:acme#key-1), which name a
+        # key or a resource, not the body.
+        slug = slug_from_did(settings, issuer_id) if "#" not in issuer_id else None
         org = find_org(self.deps.session, slug) if slug else None
         if org is not None:
             return {

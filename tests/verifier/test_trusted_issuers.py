@@ -180,3 +180,13 @@ def test_the_vc_api_verifies_a_registered_issuer(trusting_client) -> None:
         "/credentials/verify", json={"verifiableCredential": credential}
     )
     assert response.status_code == 200 and "issuer" in response.json["checks"]
+
+
+def test_only_the_exact_did_of_a_body_of_this_service_is_known(runtime, acme) -> None:
+    from core.verifying import _Issuers
+
+    with runtime.unit() as deps:
+        issuers = _Issuers(deps)
+        assert issuers.lookup(acme.did) is not None
+        for variant in (acme.did + "#key-1", acme.did + "#", acme.did.upper(), acme.did + "x"):
+            assert issuers.lookup(variant) is None, variant
