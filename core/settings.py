@@ -44,7 +44,7 @@ class Settings:
     net_max_bytes: int = 1024 * 1024
     net_allow_private: bool = False
     net_allow_http: bool = False
-    jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA")
+    jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA", "RS256")
     clock_skew_seconds: int = 300
     sign_in_rate_limit: str = "10/minute"
     #: The budget of the public verification endpoints per client address; "off" = no limit.
@@ -203,12 +203,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if not master_raw:
         master_raw = _dev_secret(instance_dir, "master.key", "SCEAU_MASTER_KEY")
 
-    algorithms = tuple(
-        a.strip() for a in env.get("SCEAU_JWT_ALGORITHMS", "ES256,EdDSA").split(",") if a.strip()
-    )
-    refused = [a for a in algorithms if a not in ("ES256", "EdDSA")]
+    listed = env.get("SCEAU_JWT_ALGORITHMS", "ES256,EdDSA,RS256")
+    algorithms = tuple(a.strip() for a in listed.split(",") if a.strip())
+    refused = [a for a in algorithms if a not in ("ES256", "EdDSA", "RS256")]
     if refused or not algorithms:
-        raise ConfigurationError("SCEAU_JWT_ALGORITHMS may only list ES256 and EdDSA")
+        raise ConfigurationError("SCEAU_JWT_ALGORITHMS may only list ES256, EdDSA and RS256")
 
     return Settings(
         env=mode,

@@ -7,7 +7,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from core.clock import parse_instant
-from core.credentials.proofs import verify_proof
+from core.credentials.proofs import is_supported_proof_type, verify_proof
 from core.errors import (
     CanonicalizationLimitError,
     ContextError,
@@ -36,7 +36,8 @@ MAX_PROOF_VALUE_LENGTH = 100
 PROOF_MESSAGES: dict[str, str] = {
     "no_proof": "The credential carries no proof, so nothing shows who issued it.",
     "unsupported_proof": "The credential's proof is of a kind this verifier does not accept "
-    "(a DataIntegrityProof with eddsa-rdfc-2022 for assertionMethod).",
+    "(a DataIntegrityProof with eddsa-rdfc-2022, or an Ed25519Signature2020, for "
+    "assertionMethod).",
     "invalid_signature": "The signature does not match: the credential was altered after it "
     "was signed, or was not signed with this key.",
     "unknown_key": "The key that signed the credential could not be found.",
@@ -47,6 +48,8 @@ PROOF_MESSAGES: dict[str, str] = {
     "that signed it.",
     "unsigned_data": "The credential holds data that its signature does not cover.",
     "algorithm_not_allowed": "The token uses a signature algorithm that is not accepted.",
+    "weak_key": "The key that signed the credential is too weak to prove anything "
+    "(RSA keys need at least 2048 bits).",
     "canonicalization_limit": "The credential is too complex to check safely.",
     "undefined_term": "The credential uses terms that its contexts do not define.",
     "unknown_context": "The credential uses a JSON-LD context this verifier does not know.",
@@ -85,8 +88,7 @@ def check_embedded_proof(
     for proof in proofs:
         if (
             not isinstance(proof, dict)
-            or proof.get("type") != PROOF_TYPE
-            or proof.get("cryptosuite") != CRYPTOSUITE
+            or not is_supported_proof_type(proof)
             or proof.get("proofPurpose") != PROOF_PURPOSE
             or not isinstance(proof.get("verificationMethod"), str)
         ):

@@ -13,6 +13,8 @@ from core.errors import ContextError
 CONTEXTS_DIR = Path(__file__).resolve().parents[2] / "schemas" / "contexts"
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
+#: VC Data Model 1.1: the first context of the credentials already in circulation.
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 OB_V3P0 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 OB_EXTENSIONS = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -20,6 +22,12 @@ MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 CREDENTIALS_EXAMPLES_V2 = "https://www.w3.org/ns/credentials/examples/v2"
 CREDENTIALS_UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+ED25519_2020_V1 = "https://w3id.org/security/suites/ed25519-2020/v1"
+STATUS_LIST_2021_V1 = "https://w3id.org/vc/status-list/2021/v1"
+OB_V3P0_3_0_1 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json"
+OB_V3P0_3_0_2 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json"
+#: The unversioned OB 3.0 context, as the first OB 3.0 credentials named it.
+OB_V3P0_UNVERSIONED = "https://purl.imsglobal.org/spec/ob/v3p0/context.json"
 
 #: context URL -> file name in schemas/contexts
 BUNDLED_CONTEXTS: dict[str, str] = {
@@ -31,6 +39,12 @@ BUNDLED_CONTEXTS: dict[str, str] = {
     DID_V1: "did-v1.jsonld",
     CREDENTIALS_EXAMPLES_V2: "credentials-examples-v2.jsonld",
     CREDENTIALS_UNDEFINED_TERMS_V2: "credentials-undefined-terms-v2.jsonld",
+    CREDENTIALS_V1: "credentials-v1.jsonld",
+    ED25519_2020_V1: "ed25519-2020-v1.jsonld",
+    STATUS_LIST_2021_V1: "status-list-2021-v1.jsonld",
+    OB_V3P0_3_0_1: "ob-v3p0-context-3.0.1.json",
+    OB_V3P0_3_0_2: "ob-v3p0-context-3.0.2.json",
+    OB_V3P0_UNVERSIONED: "ob-v3p0-context.json",
 }
 
 _parsed: dict[str, Any] = {}

@@ -1,4 +1,4 @@
-"""eddsa-rdfc-2022 Data Integrity proofs: create and verify (W3C VC DI EdDSA, DESIGN §4)."""
+"""Ed25519 proofs over RDFC-1.0: eddsa-rdfc-2022 (DESIGN §4) and the older Ed25519Signature2020."""
 
 from __future__ import annotations
 
@@ -18,6 +18,22 @@ from core.errors import InputError, InvalidSignature, ProofError
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 ASSERTION_METHOD = "assertionMethod"
+#: The Linked Data Proof that VC 1.1 credentials in circulation carry (W3C CCG, 2020): the same
+#: hashData (SHA-256 of the canonical proof options ‖ SHA-256 of the canonical document, both
+#: URDNA2015) and the same Ed25519 signature, named by type alone (no cryptosuite).
+ED25519_SIGNATURE_2020 = "Ed25519Signature2020"
+#: Members the 2020 suite (jsonld-signatures) strips from the proof options besides proofValue:
+#: a proof carrying them would have parts the signature does not cover.
+_LEGACY_SIGNATURE_MEMBERS = ("jws", "signatureValue")
+
+
+def is_supported_proof_type(proof: dict[str, Any]) -> bool:
+    """A DataIntegrityProof with eddsa-rdfc-2022, or an Ed25519Signature2020 (no cryptosuite)."""
+    if proof.get("type") == PROOF_TYPE:
+        return proof.get("cryptosuite") == CRYPTOSUITE
+    if proof.get("type") == ED25519_SIGNATURE_2020:
+        return "cryptosuite" not in proof and not any(m in proof for m in _LEGACY_SIGNATURE_MEMBERS)
+    return False
 
 
 def proof_hash_data(
@@ -49,8 +65,12 @@ def sign_credential(
     verification_method: str,
     created: str,
     max_work: int = DEFAULT_MAX_WORK,
+    proof_type: str = PROOF_TYPE,
 ) -> dict[str, Any]:
     """A new dict: ``unsigned`` plus ``proof: [DataIntegrityProof eddsa-rdfc-2022]``.
+
+    ``proof_type=ED25519_SIGNATURE_2020`` makes the older proof instead (tests of the verifier;
+    the document's contexts must then define it).
 
     Raises ProofError when the document already has a proof, UndefinedTermError /
     ContextError / CanonicalizationLimitError when it cannot be canonicalized strictly.
@@ -65,14 +85,18 @@ def sign_credential(
         raise ProofError("the verification method must be a non-empty string")
     if not isinstance(created, str) or not created:
         raise ProofError("the proof creation time must be a non-empty string")
+    if proof_type not in (PROOF_TYPE, ED25519_SIGNATURE_2020):
+        raise ProofError("unsupported proof type")
     config: dict[str, Any] = {
         "@context": unsigned["@context"],
-        "type": PROOF_TYPE,
+        "type": proof_type,
         "cryptosuite": CRYPTOSUITE,
         "created": created,
         "verificationMethod": verification_method,
         "proofPurpose": ASSERTION_METHOD,
     }
+    if proof_type == ED25519_SIGNATURE_2020:
+        del config["cryptosuite"]
     signature = private_key.sign(proof_hash_data(unsigned, config, max_work=max_work))
     proof = {key: value for key, value in config.items() if key != "@context"}
     proof["proofValue"] = multibase_encode(signature)
@@ -82,10 +106,10 @@ def sign_credential(
 def _checked_proof(proof: Any, proof_purpose: str) -> bytes:
     if not isinstance(proof, dict):
         raise ProofError("the proof must be a JSON object")
-    if proof.get("type") != PROOF_TYPE:
-        raise ProofError(f"unsupported proof type (expected {PROOF_TYPE})")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        raise ProofError(f"unsupported cryptosuite (expected {CRYPTOSUITE})")
+    if not is_supported_proof_type(proof):
+        raise ProofError(
+            f"unsupported proof (expected {PROOF_TYPE} {CRYPTOSUITE} or {ED25519_SIGNATURE_2020})"
+        )
     for name in ("verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(name), str) or not proof[name]:
             raise ProofError(f"the proof has no {name}")
@@ -110,7 +134,8 @@ def verify_proof(
     max_work: int = DEFAULT_MAX_WORK,
     proof_purpose: str = ASSERTION_METHOD,
 ) -> None:
-    """Verify one eddsa-rdfc-2022 ``proof`` of a credential (its whole "proof" member is removed).
+    """Verify one eddsa-rdfc-2022 or Ed25519Signature2020 ``proof`` of a credential (its whole
+    "proof" member is removed).
 
     Returns None when valid; raises InvalidSignature, ProofError (malformed / unsupported proof),
     UndefinedTermError, ContextError or CanonicalizationLimitError.
@@ -143,4 +168,12 @@ def verify_proof(
         raise InvalidSignature("the signature does not match the document and key") from None
 
 
-__all__ = ["CRYPTOSUITE", "PROOF_TYPE", "proof_hash_data", "sign_credential", "verify_proof"]
+__all__ = [
+    "CRYPTOSUITE",
+    "ED25519_SIGNATURE_2020",
+    "PROOF_TYPE",
+    "is_supported_proof_type",
+    "proof_hash_data",
+    "sign_credential",
+    "verify_proof",
+]

@@ -32,6 +32,7 @@ STEP_CODES: dict[str, tuple[str, ...]] = {
         "key_retired",
         "unsigned_data",
         "algorithm_not_allowed",
+        "weak_key",
         "canonicalization_limit",
         "undefined_term",
         "unknown_context",

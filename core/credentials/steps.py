@@ -8,11 +8,12 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from core.clock import Clock, isoformat_z, parse_instant
+from core.credentials.loader import CREDENTIALS_V1
 from core.credentials.report import Format, Step
 from core.credentials.vcjwt import ParsedJwt
 from core.errors import SceauError
 
-STATUS_ENTRY_TYPE = "BitstringStatusListEntry"
+STATUS_ENTRY_TYPES = ("BitstringStatusListEntry", "StatusList2021Entry")
 MAX_STATUS_ENTRIES = 4
 
 
@@ -73,6 +74,12 @@ def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def is_vc_1_1(credential: dict[str, Any]) -> bool:
+    """Whether the credential follows VC Data Model 1.1 (its first context is the 2018 one)."""
+    contexts = as_list(credential.get("@context"))
+    return bool(contexts) and contexts[0] == CREDENTIALS_V1
+
+
 def issuer_step(
     parsed: Parsed, issuers: IssuerRegistry, *, require_known: bool
 ) -> tuple[Step, dict[str, Any]]:
@@ -119,6 +126,8 @@ def dates_step(parsed: Parsed, clock: Clock, skew_seconds: int = 0) -> Step:
     do: the issuer's clock may run a little ahead of ours.
     """
     credential = parsed.unverified_credential
+    if is_vc_1_1(credential) and not isinstance(credential.get("issuanceDate"), str):
+        raise Stop("invalid_date", "A VC 1.1 credential must have an issuanceDate.")
     claims = parsed.jwt.payload if parsed.jwt is not None else {}
     starts = [credential.get("validFrom"), credential.get("issuanceDate")]
     ends = [credential.get("validUntil"), credential.get("expirationDate")]
@@ -156,7 +165,7 @@ def status_step(credential: dict[str, Any], issuer_id: str, checker: StatusCheck
         purpose = entry.get("statusPurpose") if isinstance(entry, dict) else None
         if (
             not isinstance(entry, dict)
-            or entry.get("type") != STATUS_ENTRY_TYPE
+            or entry.get("type") not in STATUS_ENTRY_TYPES
             or purpose not in ("revocation", "suspension")
         ):
             raise Stop(
@@ -187,6 +196,7 @@ __all__ = [
     "Stop",
     "as_list",
     "dates_step",
+    "is_vc_1_1",
     "issuer_step",
     "loose_name",
     "status_step",

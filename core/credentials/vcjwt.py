@@ -1,14 +1,15 @@
-"""VC-JWT: sign (OB 3.0 profile, ES256), parse untrusted tokens, verify signatures, check claims."""
+"""VC-JWT: sign (OB 3.0 profile, ES256), parse untrusted tokens (VC 2.0 and VC-JWT 1.1 forms),
+verify signatures (ES256, EdDSA, RS256), check claims."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from core.credentials.untrusted import parse_untrusted_json
@@ -20,6 +21,11 @@ REGISTERED_CLAIMS = ("iss", "jti", "nbf", "sub", "exp", "iat", "aud")
 FORM_JWT = "jwt"  # OB 3.0 profile: the credential's properties at the top level of the payload
 FORM_VC_CLAIM = "vc-claim"  # legacy VC 1.1 JWT: the credential under the "vc" claim
 FORM_JOSE_COSE = "vc-jose-cose"  # VC-JOSE-COSE (typ vc+jwt): the payload is the credential
+
+#: RSA keys shorter than this prove nothing (NIST SP 800-131A; RFC 7518 §3.3 asks 2048 too).
+RSA_MIN_BITS = 2048
+#: The first context of a VC Data Model 1.1 credential.
+_VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 
 _JOSE_COSE_TYPES = {"vc+jwt", "vc+ld+json+jwt", "vc+ld+jwt", "vc"}
 _MALFORMED = "not a JWT (compact JWS with a JSON header and payload)"
@@ -172,8 +178,16 @@ def _signature_bytes(segment: str) -> bytes:
 
 
 def _from_vc_claim(vc: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any]:
-    """VC 1.1 §6.3.1 decoding: id, issuer and subject id may live only in jti / iss / sub."""
+    """VC 1.1 §6.3.1 decoding: id, issuer and subject id may live only in jti / iss / sub, and
+    (for a VC 1.1 credential) issuanceDate / expirationDate only in nbf / exp."""
     credential = dict(vc)
+    contexts = credential.get("@context")
+    first = contexts[0] if isinstance(contexts, list) and contexts else contexts
+    if first == _VC_V1_CONTEXT:
+        for claim, member in (("nbf", "issuanceDate"), ("exp", "expirationDate")):
+            instant = _claim_instant(payload.get(claim))
+            if member not in credential and instant is not None:
+                credential[member] = instant
     if "id" not in credential and isinstance(payload.get("jti"), str):
         credential["id"] = payload["jti"]
     if "issuer" not in credential and isinstance(payload.get("iss"), str):
@@ -182,6 +196,17 @@ def _from_vc_claim(vc: dict[str, Any], payload: dict[str, Any]) -> dict[str, Any
     if isinstance(subject, dict) and "id" not in subject and isinstance(payload.get("sub"), str):
         credential["credentialSubject"] = {**subject, "id": payload["sub"]}
     return credential
+
+
+def _claim_instant(value: object) -> str | None:
+    """A NumericDate claim as an xsd:dateTime in UTC, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    try:
+        moment = datetime.fromtimestamp(math.floor(value), tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- signature -------------------------------------------------------------------------------
@@ -194,6 +219,8 @@ def _key_algorithms(public_key: object) -> set[str]:
         by_curve = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
         alg = by_curve.get(public_key.curve.name)
         return {alg} if alg else set()
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return {"RS256"}
     return set()
 
 
@@ -212,6 +239,8 @@ def verify_vc_jwt_signature(token: str, public_key: object, *, algorithms: tuple
         raise ProofError(
             f"JWT algorithm {alg[:20]!r} is not allowed for this key", code="algorithm_not_allowed"
         )
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < RSA_MIN_BITS:
+        raise ProofError("the RSA key is shorter than 2048 bits", code="weak_key")
     if "crit" in parsed.header:
         raise ProofError("the JWT lists critical header extensions that are not supported")
     try:

@@ -31,6 +31,13 @@ class ArchiveCorrupted(SceauError):
     """Raised when an archived file is missing or no longer has the SHA-256 recorded for it."""
 
 
+class DocumentDeleted(ArchiveCorrupted):
+    """Raised when a document was deleted at the end of its retention period: gone for good."""
+
+    code = "document_deleted"
+    http_status = 410
+
+
 class ArchiveStore(Protocol):
     """Where archived bytes live. Keys are relative, lower-case paths made by this module."""
 
@@ -146,9 +153,13 @@ def credential_document(session: Session, credential_id: str, kind: str) -> Docu
 
 
 def read_document(store: ArchiveStore, row: Document) -> bytes:
-    """The archived bytes of ``row``; raises ArchiveCorrupted if they changed or are gone."""
+    """The archived bytes of ``row``; raises DocumentDeleted after retention, ArchiveCorrupted
+    if they changed or are missing."""
     if row.deleted_at is not None:
-        raise ArchiveCorrupted(f"document {row.id} was deleted after its retention period")
+        raise DocumentDeleted(
+            "this document was deleted at the end of its retention period; "
+            "the credential itself stays verifiable"
+        )
     data = store.get(row.storage_key)
     if sha256_hex(data) != row.sha256:
         raise ArchiveCorrupted(f"archived file {row.storage_key} no longer matches its SHA-256")

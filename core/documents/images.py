@@ -32,6 +32,13 @@ MAX_SIDE = 2048
 _SCRIPTED_ELEMENTS = {"script", "foreignObject", "iframe", "embed", "object", "handler"}
 _LINK = re.compile(r"\A\s*(#|data:image/(png|jpeg|gif|webp);base64,)", re.IGNORECASE)
 _URL = re.compile(r"url\(\s*(['\"]?)([^'\")]*)", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!DOCTYPE[^>]*>", re.IGNORECASE)
+_EXTERNAL_ID = re.compile(r"\b(SYSTEM|PUBLIC)\b", re.IGNORECASE)
+#: The one external DTD an SVG editor writes (Illustrator, old Inkscape): W3C's, never fetched.
+_W3C_SVG_DTD = re.compile(
+    r'<!DOCTYPE\s+svg\s+PUBLIC\s+"-//W3C//DTD SVG 1\.[01]( Tiny| Basic)?//EN"\s+'
+    r'"http://www\.w3\.org/Graphics/SVG/1\.[01]/DTD/svg1[01](-tiny|-basic)?\.dtd"\s*>'
+)
 _ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*encoding\s*=\s*[\"']([^\"']*)")
 
 
@@ -97,6 +104,9 @@ def _check_svg(data: bytes) -> CheckedImage:
         raise BadgeImageError("an SVG badge image must be UTF-8") from None
     if re.search(r"<!DOCTYPE[^>]*\[", text, re.IGNORECASE):
         raise BadgeImageError("the SVG has a DTD internal subset, which is refused")
+    for doctype in _DOCTYPE.findall(text):
+        if _EXTERNAL_ID.search(doctype) and not _W3C_SVG_DTD.fullmatch(doctype):
+            raise BadgeImageError("the SVG names an external DTD, which is refused")
     if re.search(r"<\?xml-stylesheet", text, re.IGNORECASE):
         raise BadgeImageError("the SVG links a style sheet, which is refused")
     root = parse_svg(data, MAX_IMAGE_BYTES)
@@ -143,12 +153,18 @@ def _check_element(element: Element) -> None:
             raise BadgeImageError("the SVG links outside itself, which is refused")
         if local == "attributeName" and _local(value.split(":")[-1]) == "href":
             raise BadgeImageError("the SVG animates a link, which is refused")
-        _check_style(value)
+        # SVG's own attributes are read as CSS by renderers; an editor's namespaced ones
+        # (inkscape:export-filename="C:\\...") are not, and may hold backslashes.
+        _check_style(value, escapes=not name.startswith("{"))
     if tag == "style" and element.text:
         _check_style(element.text)
 
 
-def _check_style(value: str) -> None:
+def _check_style(value: str, *, escapes: bool = True) -> None:
+    if escapes and "\\" in value:
+        # A CSS escape spells url( or @import without those letters (u\72l(): a badge's
+        # styles need none.
+        raise BadgeImageError("the SVG's styles use CSS escapes, which are refused")
     lowered = value.lower()
     if "@import" in lowered or "javascript:" in lowered or "expression(" in lowered:
         raise BadgeImageError("the SVG's styles load or run something, which is refused")

@@ -1,4 +1,4 @@
-"""DIDs: did:web identifiers and URLs, our DID documents, did:key and verification-method lookup."""
+"""DIDs: did:web identifiers and URLs, our DID documents, did:key, did:jwk, method lookup."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from json import JSONDecodeError
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from core.encoding import b58decode
+from core.credentials.untrusted import parse_untrusted_json
+from core.encoding import b58decode, b64url_decode
 from core.errors import InputError, KeyResolutionError
 from core.keys.multikey import (
     ed25519_public_from_multikey,
@@ -42,7 +45,7 @@ class ResolvedKey:
 
     id: str
     controller: str
-    public_key: Ed25519PublicKey | EllipticCurvePublicKey
+    public_key: Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey
     type: str
     did: str = ""
     retired_at: datetime | None = None
@@ -180,6 +183,38 @@ def resolve_did_key(did_url: str) -> ResolvedKey:
     )
 
 
+# --- did:jwk -------------------------------------------------------------------------------
+
+#: Longest did:jwk method-specific id read (an 8192-bit RSA JWK is about 1,500 characters).
+MAX_DID_JWK_LENGTH = 4096
+
+
+def resolve_did_jwk(did_url: str) -> ResolvedKey:
+    """Decode a did:jwk locally: the DID is base64url(JSON of a public JWK); its document has one
+    method, ``#0``, an assertion method unless the JWK says ``"use": "enc"``. A JWK carrying
+    private key material (``d`` …) is refused: that key is no longer private."""
+    if not isinstance(did_url, str) or not did_url.startswith("did:jwk:"):
+        raise KeyResolutionError("not a did:jwk identifier")
+    did, _, fragment = did_url.partition("#")
+    if fragment not in ("", "0"):
+        raise KeyResolutionError("a did:jwk document has one method, #0")
+    value = did[len("did:jwk:") :]
+    if not value or len(value) > MAX_DID_JWK_LENGTH:
+        raise KeyResolutionError("the did:jwk is empty or too long")
+    try:
+        jwk = parse_untrusted_json(b64url_decode(value), max_bytes=MAX_DID_JWK_LENGTH, max_depth=4)
+    except (InputError, JSONDecodeError, ValueError):
+        raise KeyResolutionError("the did:jwk is not base64url of a JSON object") from None
+    if not isinstance(jwk, dict):
+        raise KeyResolutionError("the did:jwk is not base64url of a JSON object")
+    if jwk.get("use") == "enc":
+        raise KeyResolutionError("the did:jwk key is for encryption, not assertions")
+    public_key = public_key_from_jwk(jwk)  # refuses private members ("d", "p", …)
+    return ResolvedKey(
+        id=f"{did}#0", controller=did, public_key=public_key, type="JsonWebKey2020", did=did
+    )
+
+
 # --- lookup in a DID document --------------------------------------------------------------
 
 
@@ -258,7 +293,9 @@ def find_verification_method(did_document: dict[str, Any], vm_id: str) -> Resolv
     )
 
 
-def _decode_method(method: dict[str, Any]) -> Ed25519PublicKey | EllipticCurvePublicKey:
+def _decode_method(
+    method: dict[str, Any],
+) -> Ed25519PublicKey | EllipticCurvePublicKey | RSAPublicKey:
     method_type = method.get("type")
     if method_type == "Multikey":
         value = method.get("publicKeyMultibase")

@@ -1,4 +1,4 @@
-"""Public-key encodings: Ed25519 Multikey (multibase + multicodec) and JWK (P-256, Ed25519)."""
+"""Public-key encodings: Ed25519 Multikey (multibase + multicodec) and JWK (P-256, Ed25519, RSA)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -18,7 +18,12 @@ from cryptography.hazmat.primitives.serialization import (
 from core.encoding import b64url_decode, b64url_encode, multibase_decode, multibase_encode
 from core.errors import InputError, KeyResolutionError
 
-PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+
+#: RSA moduli read from a JWK: shorter ones still load, so that the verifier can name them
+#: weak (VC-JWT refuses under 2048 bits); longer ones would only cost time.
+RSA_MIN_LOADED_BITS = 512
+RSA_MAX_BITS = 8192
 
 # Multicodec prefixes (varint-encoded): ed25519-pub 0xed, ed25519-priv 0x1300, p256-pub 0x1200.
 ED25519_PUB_PREFIX = b"\xed\x01"
@@ -124,7 +129,7 @@ def _jwk_coordinate(jwk: dict[str, Any], name: str, length: int) -> bytes:
 
 
 def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
-    """Load a public P-256 or Ed25519 key from a JWK; private or unknown keys are refused."""
+    """Load a public P-256, Ed25519 or RSA key from a JWK; private or unknown keys are refused."""
     if not isinstance(jwk, dict):
         raise KeyResolutionError("a JWK must be a JSON object")
     if _PRIVATE_JWK_MEMBERS & jwk.keys():
@@ -139,7 +144,31 @@ def public_key_from_jwk(jwk: dict[str, Any]) -> PublicKey:
             return ec.EllipticCurvePublicNumbers(x, y, ec.SECP256R1()).public_key()
         except ValueError:
             raise KeyResolutionError("the JWK is not a point on P-256") from None
-    raise KeyResolutionError("unsupported JWK key type or curve (need EC P-256 or OKP Ed25519)")
+    if kty == "RSA":
+        return _rsa_public_key(jwk)
+    raise KeyResolutionError("unsupported JWK key type or curve (need EC P-256, OKP Ed25519, RSA)")
+
+
+def _rsa_public_key(jwk: dict[str, Any]) -> rsa.RSAPublicKey:
+    values: list[int] = []
+    for name, longest in (("n", RSA_MAX_BITS // 8), ("e", 8)):
+        value = jwk.get(name)
+        if not isinstance(value, str) or len(value) > longest * 4 // 3 + 4:
+            raise KeyResolutionError(f"JWK member {name!r} is missing or too long")
+        try:
+            raw = b64url_decode(value)
+        except InputError:
+            raise KeyResolutionError(f"JWK member {name!r} is not base64url") from None
+        if len(raw) > longest:
+            raise KeyResolutionError(f"JWK member {name!r} is too long")
+        values.append(int.from_bytes(raw, "big"))
+    modulus, exponent = values
+    if not RSA_MIN_LOADED_BITS <= modulus.bit_length() <= RSA_MAX_BITS:
+        raise KeyResolutionError("the RSA modulus has an unsupported size")
+    try:
+        return rsa.RSAPublicNumbers(exponent, modulus).public_key()
+    except ValueError:
+        raise KeyResolutionError("the JWK is not a valid RSA public key") from None
 
 
 _THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}

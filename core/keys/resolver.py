@@ -1,4 +1,5 @@
-"""Key resolution for the verifier: did:key locally, our did:web from the DB, others over HTTPS.
+"""Key resolution for the verifier: did:key and did:jwk locally, our did:web from the DB, others
+over HTTPS.
 
 And the one rule binding a key to an issuer (``key_for_issuer``), as jsonld-signatures'
 ControllerProofPurpose applies it: a `controller` field of a fetched document is a claim,
@@ -23,6 +24,7 @@ from core.keys.did import (
     did_web_document_url,
     find_verification_method,
     lists_assertion_method,
+    resolve_did_jwk,
     resolve_did_key,
 )
 
@@ -89,7 +91,7 @@ def _authority(did: str) -> str:
 
 
 class DidResolver:
-    """KeyResolver for did:key and did:web.
+    """KeyResolver for did:key, did:jwk and did:web.
 
     ``local_document(did)`` returns the DID document of an issuer of this instance (from the
     database, as a LocalDid or a bare document) or None.  ``fetcher(url)`` returns the body of
@@ -132,6 +134,8 @@ class DidResolver:
         try:
             if vm_id.startswith("did:key:"):
                 return resolve_did_key(vm_id)
+            if vm_id.startswith("did:jwk:"):
+                return resolve_did_jwk(vm_id)
             if vm_id.startswith("did:web:"):
                 local = self._local(vm_id.split("#", 1)[0])
                 if local is None:
@@ -151,6 +155,8 @@ class DidResolver:
         try:
             if did.startswith("did:key:"):
                 return resolve_did_key(did).id == method_id
+            if did.startswith("did:jwk:"):
+                return resolve_did_jwk(did).id == method_id
             if did.startswith("did:web:"):
                 local = self._local(did)
                 document = local.document if local else self._did_web_document(did)

@@ -1,4 +1,5 @@
-"""The verifier's status checker: fetch, verify, cache a Bitstring Status List and read one bit."""
+"""The verifier's status checker: fetch, verify, cache a status list (Bitstring Status List, or
+the older StatusList2021) and read one bit."""
 
 from __future__ import annotations
 
@@ -19,12 +20,20 @@ from core.status.bitstring import bit_at, decode_status_list
 ENTRY_TYPE = "BitstringStatusListEntry"
 LIST_CREDENTIAL_TYPE = "BitstringStatusListCredential"
 LIST_TYPE = "BitstringStatusList"
+#: entry type -> (list credential type, list type): an entry is read only from its own kind of
+#: list. StatusList2021 (W3C CCG, VC 1.1) has the same entry members and GZIP bitstring; its
+#: encodedList is plain base64url (no multibase 'u'), which decode_status_list reads too.
+LIST_KINDS: dict[str, tuple[str, str]] = {
+    ENTRY_TYPE: (LIST_CREDENTIAL_TYPE, LIST_TYPE),
+    "StatusList2021Entry": ("StatusList2021Credential", "StatusList2021"),
+}
 _INDEX_RE = re.compile(r"\A[0-9]{1,10}\Z")
 MAX_URL_LENGTH = 2048
 
 
 @dataclass(frozen=True)
 class _VerifiedList:
+    entry_type: str
     issuer_id: str
     purposes: frozenset[str]
     bits: bytes
@@ -47,8 +56,18 @@ def _instant(value: object) -> datetime | None:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
+def _latest(*instants: datetime | None) -> datetime | None:
+    present = [i for i in instants if i is not None]
+    return max(present) if present else None
+
+
+def _earliest(*instants: datetime | None) -> datetime | None:
+    present = [i for i in instants if i is not None]
+    return min(present) if present else None
+
+
 class BitstringStatusChecker:
-    """StatusChecker for BitstringStatusListEntry (revocation and suspension).
+    """StatusChecker for BitstringStatusListEntry and StatusList2021Entry (revocation, suspension).
 
     ``local_list(url)`` returns a status list credential of this instance (from the database) or
     None; ``fetcher(url)`` returns the body of an HTTPS URL (core.net.fetch with the settings'
@@ -85,8 +104,9 @@ class BitstringStatusChecker:
 
     def is_revoked(self, entry: dict[str, Any], *, issuer_id: str) -> bool:
         """True when the entry's bit is set in its (verified) list; StatusListError otherwise."""
-        if not isinstance(entry, dict) or entry.get("type") != ENTRY_TYPE:
-            raise StatusListError("The status entry is not a BitstringStatusListEntry.")
+        entry_type = entry.get("type") if isinstance(entry, dict) else None
+        if not isinstance(entry_type, str) or entry_type not in LIST_KINDS:
+            raise StatusListError("The status entry is not of a supported type.")
         purpose = entry.get("statusPurpose")
         url = entry.get("statusListCredential")
         index = entry.get("statusListIndex")
@@ -96,7 +116,7 @@ class BitstringStatusChecker:
             raise StatusListError("The status entry does not name its list.")
         if not isinstance(index, str) or not _INDEX_RE.match(index):
             raise StatusListError("The status entry's index is not a decimal number.")
-        status_list = self._verified_list(url, issuer_id)
+        status_list = self._verified_list(url, issuer_id, entry_type)
         if purpose not in status_list.purposes:
             raise StatusListError("The status list does not have the entry's purpose.")
         position = int(index)
@@ -104,13 +124,13 @@ class BitstringStatusChecker:
             raise StatusListError("The status entry's index is outside its list.")
         return bit_at(status_list.bits, position)
 
-    def _verified_list(self, url: str, issuer_id: str) -> _VerifiedList:
+    def _verified_list(self, url: str, issuer_id: str, entry_type: str) -> _VerifiedList:
         now = self._clock.now()
         cached = self._cache.get(url)
         if cached is not None and cached.expires > now:
             self._cache.move_to_end(url)
         else:
-            cached = self._load(url, issuer_id, now)
+            cached = self._load(url, issuer_id, entry_type, now)
             if self._cache_seconds > 0:
                 self._cache[url] = cached
                 self._cache.move_to_end(url)
@@ -118,6 +138,8 @@ class BitstringStatusChecker:
                     self._cache.popitem(last=False)
         if cached.issuer_id != issuer_id:
             raise StatusListError("The status list was not issued by the credential's issuer.")
+        if cached.entry_type != entry_type:
+            raise StatusListError("The status list is not of the kind its entry names.")
         return cached
 
     def _document(self, url: str) -> dict[str, Any]:
@@ -135,10 +157,11 @@ class BitstringStatusChecker:
             raise StatusListError("The status list is not a JSON object.")
         return document
 
-    def _load(self, url: str, issuer_id: str, now: datetime) -> _VerifiedList:
+    def _load(self, url: str, issuer_id: str, entry_type: str, now: datetime) -> _VerifiedList:
+        credential_type, list_type = LIST_KINDS[entry_type]
         unverified_list = self._document(url)
-        if LIST_CREDENTIAL_TYPE not in _as_list(unverified_list.get("type")):
-            raise StatusListError("The document is not a BitstringStatusListCredential.")
+        if credential_type not in _as_list(unverified_list.get("type")):
+            raise StatusListError(f"The document is not a {credential_type}.")
         list_issuer = issuer_id_of(unverified_list)
         if list_issuer != issuer_id:
             raise StatusListError("The status list was not issued by the credential's issuer.")
@@ -155,15 +178,20 @@ class BitstringStatusChecker:
         except SceauError:
             raise StatusListError("The status list's proof is not valid.") from None
         status_list = unverified_list  # its proof holds from here on
-        valid_from = _instant(status_list.get("validFrom"))
-        valid_until = _instant(status_list.get("validUntil"))
+        # VC 2.0 validFrom / validUntil, or VC 1.1 issuanceDate / expirationDate.
+        valid_from = _latest(
+            _instant(status_list.get("validFrom")), _instant(status_list.get("issuanceDate"))
+        )
+        valid_until = _earliest(
+            _instant(status_list.get("validUntil")), _instant(status_list.get("expirationDate"))
+        )
         if valid_from is not None and valid_from > now:
             raise StatusListError("The status list is not valid yet.")
         if valid_until is not None and valid_until < now:
             raise StatusListError("The status list has expired.")
         subject = status_list.get("credentialSubject")
-        if not isinstance(subject, dict) or LIST_TYPE not in _as_list(subject.get("type")):
-            raise StatusListError("The status list credential holds no BitstringStatusList.")
+        if not isinstance(subject, dict) or list_type not in _as_list(subject.get("type")):
+            raise StatusListError(f"The status list credential holds no {list_type}.")
         declared = _as_list(subject.get("statusPurpose"))
         purposes = frozenset(p for p in declared if isinstance(p, str))
         encoded = subject.get("encodedList")
@@ -176,7 +204,7 @@ class BitstringStatusChecker:
         expires = now + timedelta(seconds=self._cache_seconds)
         if valid_until is not None:
             expires = min(expires, valid_until)
-        return _VerifiedList(issuer_id, purposes, bits, expires)
+        return _VerifiedList(entry_type, issuer_id, purposes, bits, expires)
 
 
 __all__ = ["BitstringStatusChecker"]

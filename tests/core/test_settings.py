@@ -52,7 +52,7 @@ def test_production_requires_its_secrets(tmp_path: Path) -> None:
         ("SCEAU_MAX_BODY_BYTES", "lots", "integer"),
         ("SCEAU_NET_TIMEOUT", "-1", "positive"),
         ("SCEAU_NET_ALLOW_PRIVATE", "perhaps", "true or false"),
-        ("SCEAU_JWT_ALGORITHMS", "ES256,HS256", "ES256 and EdDSA"),
+        ("SCEAU_JWT_ALGORITHMS", "ES256,HS256", "ES256, EdDSA and RS256"),
     ],
 )
 def test_bad_values_are_start_up_errors(

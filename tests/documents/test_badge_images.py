@@ -95,6 +95,16 @@ GOOD_SVG = (
 def test_an_inert_svg_is_accepted_as_uploaded() -> None:
     checked = check_image(GOOD_SVG.encode(), SVG)
     assert (checked.data, checked.width, checked.height) == (GOOD_SVG.encode(), 100.0, 80.0)
+    exported = (
+        f'{SVG_OPEN} xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"'
+        ' inkscape:export-filename="C:\\badges\\b.png" viewBox="0 0 1 1"/>'
+    )
+    assert check_image(exported.encode(), SVG).width == 1.0  # an editor's path, not CSS
+    w3c_dtd = (
+        '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+        '"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">'
+    )
+    assert check_image(f'{w3c_dtd}{SVG_OPEN} viewBox="0 0 1 1"/>'.encode(), SVG).height == 1.0
     sized = f'{SVG_OPEN} width="300px" height="200"/>'.encode()
     assert (check_image(sized, SVG).width, check_image(sized, SVG).height) == (300.0, 200.0)
 
@@ -115,6 +125,10 @@ def test_an_inert_svg_is_accepted_as_uploaded() -> None:
         ('<rect style="fill: url(https://x.example/a.svg#p)"/>', "refer outside"),
         ('<rect fill="url(http://x.example/#g)"/>', "refer outside"),
         ("<style>@import url(https://x.example/a.css);</style>", "load or run"),
+        # CSS escapes spell url( or @import without the letters (found by the red team).
+        ("<style>rect { fill: u\\72l(https://x.example/a.svg#p) }</style>", "escape"),
+        ('<rect style="fill: \\75 rl(https://x.example/#g)"/>', "escape"),
+        ("<style>@\\69mport 'https://x.example/a.css';</style>", "escape"),
         ('<set attributeName="xlink:href" to="javascript:alert(1)"/>', "animates a link"),
         (
             '<openbadges:credential xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0">'
@@ -140,6 +154,11 @@ def test_svgs_that_could_run_or_fetch_something_are_refused(body: str, reason: s
             '<!DOCTYPE svg [<!ATTLIST svg onload CDATA "alert(1)">]>'
             f'{SVG_OPEN} viewBox="0 0 1 1"/>',
             "internal subset",
+        ),
+        (
+            '<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "https://x.example/evil.dtd">'
+            f'{SVG_OPEN} viewBox="0 0 1 1"/>',
+            "DTD",
         ),
         (
             f'<?xml-stylesheet href="https://x.example/s.css"?>{SVG_OPEN} viewBox="0 0 1 1"/>',

@@ -97,6 +97,10 @@ def test_a_deleted_certificate_pdf_leaves_the_credential_verifiable(
         later = _deps(deps, datetime.now(UTC) + timedelta(days=11 * 366))
         keys = delete_documents(later, system_principal(org.id, org.slug, "test"), [pdf.id])
     assert keys == [pdf.storage_key]
+    # The PDF is gone for good (410, said plainly), neither remade nor a server error.
+    gone = client.get(f"/c/{uuid}.pdf")
+    assert gone.status_code == 410, gone.data[:200]
+    assert b"retention" in gone.data
     credential = client.get(f"/c/{uuid}.json")
     assert credential.status_code == 200
     report = client.post("/api/v1/verify", json={"credential": credential.json}).json

@@ -312,8 +312,11 @@ def test_unknown_context_skips_the_proof(
     assert codes(report)["proof"] == "skipped"
     assert not report.verified
     document = golden("valid")
-    document["@context"] = ["https://www.w3.org/2018/credentials/v1"]
+    document["@context"] = ["https://www.w3.org/2018/credentials/examples/v1"]
     assert codes(verify(document, resolver, checker))["context"] == "unknown_context"
+    # VC 1.1 is known, but a VC 2.0 credential under it leaves validFrom & co. undefined
+    document["@context"] = ["https://www.w3.org/2018/credentials/v1"]
+    assert codes(verify(document, resolver, checker))["context"] == "undefined_term"
 
 
 def test_jwt_algorithms_come_from_configuration(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwcrypto import jwk as jwcrypto_jwk
@@ -161,3 +161,39 @@ def test_thumbprint_rejects_incomplete_or_unknown() -> None:
         jwk_thumbprint({"kty": "RSA", "n": "AA", "e": "AQAB"})
     with pytest.raises(KeyResolutionError):
         jwk_thumbprint({"kty": ["EC"]})
+
+
+def _rsa_jwk(bits: int = 2048) -> dict[str, str]:
+    return {
+        k: v
+        for k, v in jwcrypto_jwk.JWK.generate(kty="RSA", size=bits).export(as_dict=True).items()
+        if k in ("kty", "n", "e", "d", "p", "q", "dp", "dq", "qi")
+    }
+
+
+def test_rsa_public_jwk_loads_and_private_members_are_refused() -> None:
+    full = _rsa_jwk()
+    public = {k: full[k] for k in ("kty", "n", "e")}
+    key = public_key_from_jwk(public)
+    assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048
+    assert key.public_numbers().n == int.from_bytes(b64url_decode(public["n"]), "big")
+    for member in ("d", "p", "q", "dp", "dq", "qi"):
+        with pytest.raises(KeyResolutionError, match="private"):
+            public_key_from_jwk({**public, member: full[member]})
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda j: {k: v for k, v in j.items() if k != "n"},
+        lambda j: {**j, "e": "AQ"},  # e = 1
+        lambda j: {**j, "e": b64url_encode(b"\x01" * 9)},  # longer than 8 bytes
+        lambda j: {**j, "n": b64url_encode(b"\xff" * 32)},  # 256 bits: below what we read
+        lambda j: {**j, "n": b64url_encode(b"\xff" * 1025)},  # 8200 bits: above
+        lambda j: {**j, "n": "!!"},
+    ],
+)
+def test_rsa_jwk_rejects(mutate: object) -> None:
+    public = {k: v for k, v in _rsa_jwk().items() if k in ("kty", "n", "e")}
+    with pytest.raises(KeyResolutionError):
+        public_key_from_jwk(mutate(public))  # type: ignore[operator]
