@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from openapi_spec_validator import validate
 from schemathesis.config import SchemathesisConfig
 from schemathesis.generation import GenerationMode
@@ -124,7 +125,7 @@ def test_the_app_keeps_to_its_description(
         fixed = {name: real[name] for name in names if name in real}
 
     @given(case=operation.as_strategy(generation_mode=generation, path_parameters=fixed))
-    @settings(
+    @hypothesis_settings(
         max_examples=EXAMPLES,
         derandomize=True,
         deadline=None,
