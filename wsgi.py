@@ -35,6 +35,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from core.web.headers import install_security_headers
     from core.web.i18n import init_i18n
     from core.web.limits import init_limits
+    from core.web.routing import install_converters
     from issuer.views.api import bp as issuer_api
     from issuer.views.delivery_api import bp as issuer_delivery_api
     from issuer.views.documents_api import bp as documents_api
@@ -53,6 +54,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
     from issuer.views.session_documents_api import bp as issuer_documents
     from issuer.views.signin import bp as signin_bp
     from issuer.views.workflow import bp as issuer_workflow
+    from verifier.api_description import bp as api_description_bp
     from verifier.pages import bp as verifier_pages_bp
     from verifier.views import UPLOAD_PATHS
     from verifier.views import bp as verifier_bp
@@ -64,6 +66,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = Flask(__name__, static_folder="static", template_folder="core/web/templates")
+    install_converters(app)
     secure_cookies = settings.base_url.startswith("https://")
     app.config.update(
         SECRET_KEY=settings.secret_key,
@@ -99,6 +102,7 @@ def create_app(config: Settings | Mapping[str, str] | None = None) -> Flask:
         issuer_public,
         verifier_bp,
         verifier_pages_bp,
+        api_description_bp,
         wallet_bp,
         signin_bp,
         office_bp,

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from core.errors import ConfigurationError
+from core.keys.trusted_issuers import TrustedIssuers, load_trusted_issuers
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class Settings:
     jwt_algorithms: tuple[str, ...] = ("ES256", "EdDSA", "RS256")
     clock_skew_seconds: int = 300
     sign_in_rate_limit: str = "10/minute"
+    #: The budget of the public verification endpoints per client address; "off" = no limit.
+    verify_rate_limit: str = "60/minute"
+    #: Issuers shown as registered besides this instance's bodies (SCEAU_TRUSTED_ISSUERS).
+    trusted_issuers: TrustedIssuers | None = field(default=None, repr=False)
     staff_idle_minutes: int = 480
     #: Where mails go: smtp://host:port or smtps://user:password@host:port; None = the outbox.
     smtp_url: str | None = field(default=None, repr=False)
@@ -140,15 +145,24 @@ def _dev_secret(instance_dir: Path, filename: str, env_name: str) -> str:
     return value
 
 
-def _rate_limit(raw: str) -> str:
-    """A Flask-Limiter limit such as ``10/minute`` or ``10 per minute``."""
+def _rate_limit(
+    raw: str, name: str = "SCEAU_SIGN_IN_RATE_LIMIT", *, may_be_off: bool = False
+) -> str:
+    """A Flask-Limiter limit such as ``10/minute`` or ``10 per minute`` (or ``off``)."""
+    if may_be_off and raw.lower() == "off":
+        return "off"
     try:
-        parse_many(raw)
+        if not parse_many(raw):
+            raise ValueError(raw)
     except ValueError:
-        raise ConfigurationError(
-            f"SCEAU_SIGN_IN_RATE_LIMIT must read like 10/minute, got {raw!r}"
-        ) from None
+        hint = " (or off)" if may_be_off else ""
+        raise ConfigurationError(f"{name} must read like 10/minute{hint}, got {raw!r}") from None
     return raw
+
+
+def _trusted_issuers(raw: str) -> TrustedIssuers | None:
+    """The registry file named by SCEAU_TRUSTED_ISSUERS, read and checked now (fail fast)."""
+    return load_trusted_issuers(Path(raw).expanduser()) if raw else None
 
 
 def _master_key(raw: str) -> bytes:
@@ -221,6 +235,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sign_in_rate_limit=_rate_limit(
             env.get("SCEAU_SIGN_IN_RATE_LIMIT", "").strip() or "10/minute"
         ),
+        verify_rate_limit=_rate_limit(
+            env.get("SCEAU_RATE_LIMIT", "").strip() or "60/minute",
+            "SCEAU_RATE_LIMIT",
+            may_be_off=True,
+        ),
+        trusted_issuers=_trusted_issuers(env.get("SCEAU_TRUSTED_ISSUERS", "").strip()),
         staff_idle_minutes=_int(env, "SCEAU_STAFF_IDLE_MINUTES", 480),
         smtp_url=_smtp_url(env.get("SCEAU_SMTP_URL", "").strip()),
         mail_from=env.get("SCEAU_MAIL_FROM", "").strip() or _default_sender(env),

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, select
 
 from core.credentials.report import VerificationReport
+from core.credentials.steps import THIS_SERVICE, loose_name
 from core.credentials.verify import VerifyOptions, verify_credential
 from core.db.models import Credential, Organization, StatusList
 from core.deps import Deps
@@ -30,21 +31,47 @@ V = TypeVar("V")
 
 
 class _Issuers:
-    """This instance's organizations, as the pipeline's issuer registry."""
+    """The issuers the pipeline knows: this instance's organizations first (their DIDs are of
+    this origin and they are vouched for by this service), then the trusted issuers registry
+    (SCEAU_TRUSTED_ISSUERS), matched on the exact DID."""
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
     def lookup(self, issuer_id: str) -> dict[str, Any] | None:
-        slug = slug_from_did(self.deps.settings, issuer_id)
+        settings = self.deps.settings
+        # The exact DID only: slug_from_did also reads DID URLs (…:acme#key-1), which name a
+        # key or a resource, not the body.
+        slug = slug_from_did(settings, issuer_id) if "#" not in issuer_id else None
         org = find_org(self.deps.session, slug) if slug else None
-        if org is None:
+        if org is not None:
+            return {
+                "id": issuer_id,
+                "name": org.name,
+                "url": org.url or issuer_profile_url(settings.base_url, org.slug),
+                "registry": THIS_SERVICE,
+            }
+        registered = (
+            settings.trusted_issuers.lookup(issuer_id) if settings.trusted_issuers else None
+        )
+        if registered is None:
             return None
         return {
             "id": issuer_id,
-            "name": org.name,
-            "url": org.url or issuer_profile_url(self.deps.settings.base_url, org.slug),
+            "name": registered.name,
+            "url": registered.url,
+            "registry": settings.trusted_issuers.name if settings.trusted_issuers else None,
         }
+
+    def is_known_name(self, name: str) -> bool:
+        wanted = loose_name(name)
+        registry = self.deps.settings.trusted_issuers
+        if registry is not None and any(
+            loose_name(entry.name) == wanted for entry in registry.entries.values()
+        ):
+            return True
+        names = self.deps.session.scalars(select(Organization.name))
+        return any(loose_name(body) == wanted for body in names)
 
 
 def _local_status_list(deps: Deps, url: str) -> dict[str, Any] | None:

@@ -126,6 +126,9 @@ class NoIssuers:
     def lookup(self, issuer_id: str) -> dict[str, Any] | None:
         return None
 
+    def is_known_name(self, name: str) -> bool:
+        return False
+
 
 def verify(
     document: object,

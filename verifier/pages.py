@@ -16,6 +16,7 @@ from core.errors import InputError
 from core.intake import Submission, verify_submission
 from core.intake.locating import local_credential_id
 from core.web.database import deps, read_only
+from core.web.limits import rate_limited
 from verifier.verdict import claims, is_genuine, verdict_of
 from verifier.wording import error_message, localized_date, moment_text, template_helpers
 
@@ -95,6 +96,12 @@ def _home(
     return Response(page, status=status)
 
 
+@bp.errorhandler(429)
+def too_many(_error: Exception) -> Response:
+    """Over SCEAU_RATE_LIMIT: the home page says so (Retry-After is added by the limiter)."""
+    return _home(Typed(), InputError("too many verifications", code="rate_limited"), 429)
+
+
 def _own_row(d: Deps, report: VerificationReport) -> Credential | None:
     """The stored row of a genuine credential of this service (None for any other)."""
     credential_id = (report.credential or {}).get("id") if is_genuine(report) else None
@@ -156,6 +163,7 @@ def home() -> Response:
 
 
 @bp.post("/verify")
+@rate_limited("verify")
 @read_only
 def verify_form() -> Response:
     typed = _typed()
@@ -179,6 +187,7 @@ def verify_form() -> Response:
 
 
 @bp.get("/verify")
+@rate_limited("verify")
 @read_only
 def verify_link() -> Response | Any:
     """What the scanner opens: ``/verify?url=<credential URL>`` (http or https only)."""

@@ -11,6 +11,7 @@ from core.errors import InputError
 from core.intake import Submission, verify_submission
 from core.verifying import verify_untrusted
 from core.web.database import deps, read_only
+from core.web.limits import rate_limited
 from core.web.requests import json_object
 
 bp = Blueprint("verifier", __name__)
@@ -39,7 +40,26 @@ def _recipient(body: dict[str, Any]) -> tuple[str | None, str | None]:
     return recipient.get("email"), recipient.get("name")
 
 
+#: The fields of a JSON verification request and their JSON types: a field of another type is
+#: refused, never silently ignored beside a valid one.
+_FIELD_TYPES: dict[str, tuple[type, str]] = {
+    "credential": (dict, "object"),
+    "jwt": (str, "string"),
+    "url": (str, "string"),
+    "recipient": (dict, "object"),
+}
+
+
 def _json_submission(body: dict[str, Any]) -> Submission:
+    problems = [
+        {"path": name, "message": f"expected a {label}"}
+        for name, (kind, label) in _FIELD_TYPES.items()
+        if name in body and not isinstance(body[name], kind)
+    ]
+    if problems:
+        raise InputError(
+            "the request has fields of the wrong type", code="not_a_credential", problems=problems
+        )
     email, name = _recipient(body)
     credential = body.get("credential")
     jwt, url = body.get("jwt"), body.get("url")
@@ -85,6 +105,7 @@ def _form_submission() -> Submission:
 
 
 @bp.post("/api/v1/verify")
+@rate_limited("verify")
 @read_only
 def verify() -> Response:
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
@@ -95,6 +116,7 @@ def verify() -> Response:
 
 
 @bp.post("/credentials/verify")
+@rate_limited("verify")
 @read_only
 def vc_api_verify() -> Response:
     body = json_object()

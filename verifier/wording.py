@@ -117,6 +117,7 @@ EXPLANATIONS = {
 #: What the form says when an input is refused, by InputError code.
 ERRORS = {
     "nothing_to_verify": _l("Choose a file, or paste a credential, a JWT or a link."),
+    "rate_limited": _l("Too many verifications from your address. Wait a minute, then try again."),
     "file_too_large": _l("This file is too large."),
     "payload_too_large": _l("This input is too large."),
     "not_a_url": _l("Only web addresses (http or https) can be opened."),

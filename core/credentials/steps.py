@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -25,11 +26,26 @@ class StatusChecker(Protocol):
 
 
 class IssuerRegistry(Protocol):
-    """The issuers (certification bodies) of this instance."""
+    """The issuers this verifier knows: the bodies of this instance and registered ones."""
 
     def lookup(self, issuer_id: str) -> dict[str, Any] | None:
-        """``{"name": …, "url": …}`` for an issuer of this instance, else None."""
+        """``{"name": …, "url": …, "registry": …}`` for a known issuer (its DID exactly), else
+        None; ``registry`` says who vouches for it (``THIS_SERVICE`` or a registry's name)."""
         ...
+
+    def is_known_name(self, name: str) -> bool:
+        """True when ``name`` is (loosely) the name of a known issuer: an unknown issuer that
+        claims it is impersonating one."""
+        ...
+
+
+#: The ``registry`` of the issuers of this instance itself.
+THIS_SERVICE = "this service"
+
+
+def loose_name(name: str) -> str:
+    """A name as people read it: Unicode-compatible forms, case and spacing folded."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 class Stop(Exception):
@@ -67,30 +83,39 @@ def is_vc_1_1(credential: dict[str, Any]) -> bool:
 def issuer_step(
     parsed: Parsed, issuers: IssuerRegistry, *, require_known: bool
 ) -> tuple[Step, dict[str, Any]]:
-    """The issuer step and the report's issuer summary ``{id, name, known}``."""
+    """The issuer step and the report's issuer summary ``{id, name, known}`` (with the
+    ``registry`` that vouches for a known issuer). Runs only once the proof holds."""
     issuer_id = parsed.issuer_id
     known = issuers.lookup(issuer_id)
     claimed = parsed.unverified_credential.get("issuer")
     claimed_name = claimed.get("name") if isinstance(claimed, dict) else None
-    if not isinstance(claimed_name, str):
+    if not isinstance(claimed_name, str) or not claimed_name.strip():
         claimed_name = None
     if known is not None:
         name = known.get("name") if isinstance(known.get("name"), str) else claimed_name
-        step = Step(
-            "issuer",
-            True,
-            "known_issuer",
-            "The issuer is a certification body of this service.",
-            {"issuerId": issuer_id},
+        registry = known.get("registry") if isinstance(known.get("registry"), str) else None
+        registry = registry or THIS_SERVICE
+        message = (
+            "The issuer is a certification body of this service."
+            if registry == THIS_SERVICE
+            else f"The issuer is registered as {name} in the trusted issuers registry {registry}."
         )
-        return step, {"id": issuer_id, "name": name, "known": True}
-    step = Step(
-        "issuer",
-        not require_known,
-        "unknown_issuer",
-        "The issuer is not a certification body known to this service; its name is its own claim.",
-        {"issuerId": issuer_id},
+        details = {"issuerId": issuer_id, "registry": registry}
+        step = Step("issuer", True, "known_issuer", message, details)
+        return step, {"id": issuer_id, "name": name, "known": True, "registry": registry}
+    message = (
+        "Warning: the issuer is neither a certification body of this service nor in its "
+        "trusted issuers registry; the signature only proves who holds its key, and its name "
+        "is its own claim."
     )
+    if claimed_name is not None and issuers.is_known_name(claimed_name):
+        # An unregistered DID wearing a registered body's name: the name is never shown.
+        message = (
+            "Warning: the issuer claims the name of a registered certification body, but its "
+            "identifier is not that body's: do not trust this credential as theirs."
+        )
+        claimed_name = None
+    step = Step("issuer", not require_known, "unknown_issuer", message, {"issuerId": issuer_id})
     return step, {"id": issuer_id, "name": claimed_name, "known": False}
 
 
@@ -164,6 +189,7 @@ def status_step(credential: dict[str, Any], issuer_id: str, checker: StatusCheck
 
 
 __all__ = [
+    "THIS_SERVICE",
     "IssuerRegistry",
     "Parsed",
     "StatusChecker",
@@ -172,5 +198,6 @@ __all__ = [
     "dates_step",
     "is_vc_1_1",
     "issuer_step",
+    "loose_name",
     "status_step",
 ]

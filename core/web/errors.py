@@ -13,7 +13,7 @@ from core.web.database import keep_on_refusal
 
 log = logging.getLogger("sceau.web")
 
-_HTTP_CODES = {413: "payload_too_large"}
+_HTTP_CODES = {413: "payload_too_large", 429: "rate_limited"}
 
 
 def envelope(
@@ -46,6 +46,8 @@ def register_error_handlers(app: Flask) -> None:
             404: "nothing here",
             405: "this method is not allowed here",
             413: "the request body is too large",
+            # Flask-Limiter's refusal; its Retry-After header says how long to wait.
+            429: "too many requests from this address; retry after the Retry-After delay",
         }
         return envelope(status, code, messages.get(status, error.name or "error"))
 

@@ -28,6 +28,21 @@ def test_identifiers_in_urls_that_cannot_exist_answer_404(client, acme, path: st
     assert response.json["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        # Found by schemathesis (tests/test_api_description.py): a 500 on SQLite.
+        ("post", "/api/v1/organization/template/versions/667683226578015485952/activate"),
+        ("post", "/api/v1/programs/P1/template/versions/2147483648/activate"),
+        ("get", "/api/v1/reports/99999999999999999999.pdf"),
+    ],
+)
+def test_integers_past_the_database_range_answer_404(client, acme, method: str, path: str) -> None:
+    response = getattr(client, method)(path, headers=acme.auth)
+    assert response.status_code == 404
+    assert response.json["error"]["code"] == "not_found"
+
+
 @pytest.mark.parametrize("key", ["a\x00b", "k" * 201, "two words", "clé"])
 def test_an_unusable_idempotency_key_is_refused(client, acme, ada_request, key: str) -> None:
     response = client.post(

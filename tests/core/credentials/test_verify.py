@@ -39,6 +39,9 @@ class Registry:
             return {"name": "ACME Certification (test)", "url": G.BASE_URL + "/issuers/acme"}
         return None
 
+    def is_known_name(self, name: str) -> bool:
+        return name.casefold() == "acme certification (test)"
+
 
 class SpyChecker:
     """A status checker that records whether it was asked (it must not be, for forgeries)."""
@@ -143,7 +146,8 @@ def test_report_json_shape(resolver: DidResolver, checker: BitstringStatusChecke
     assert data["verified"] is True
     assert data["format"] == "ldp"
     name = "ACME Certification (test)"
-    assert data["issuer"] == {"id": G.ISSUER_DID, "name": name, "known": True}
+    known = {"id": G.ISSUER_DID, "name": name, "known": True, "registry": "this service"}
+    assert data["issuer"] == known
     assert [s["id"] for s in data["steps"]] == list(STEP_IDS)
     assert all({"id", "ok", "code", "message"} <= set(s) for s in data["steps"])
     assert data["steps"][3]["verificationMethod"] == G.ED_KEY_ID
@@ -165,7 +169,9 @@ def test_foreign_issuer_is_genuine_but_unknown(
     report = verify(golden("foreign-issuer"), resolver, checker)
     assert report.issuer is not None
     assert report.issuer["known"] is False
-    assert report.issuer["name"] == "ACME Certification (test)"  # only its own claim
+    # It claims the test issuer's name under another DID: an impersonation, whose name is not shown.
+    assert report.issuer["name"] is None
+    assert "claims the name of a registered" in report.step("issuer").message  # type: ignore[union-attr]
     assert report.step("proof").ok  # type: ignore[union-attr]
     lenient = verify(
         golden("foreign-issuer"), resolver, checker, VerifyOptions(require_known_issuer=False)
@@ -343,6 +349,9 @@ class Exploding:
         raise RuntimeError("secret internal detail")
 
     def lookup(self, issuer_id: str) -> dict[str, Any] | None:
+        raise RuntimeError("secret internal detail")
+
+    def is_known_name(self, name: str) -> bool:
         raise RuntimeError("secret internal detail")
 
 
