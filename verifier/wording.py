@@ -72,6 +72,7 @@ EXPLANATIONS = {
     ("proof", "unknown_key"): _l("The signing key is not one the issuer publishes."),
     ("proof", "key_compromised"): _l("The signing key was declared compromised by its owner."),
     ("proof", "key_retired"): _l("The credential claims a date after its signing key was retired."),
+    ("proof", "weak_key"): _l("The signing key is too weak to be trusted (RSA under 2048 bits)."),
     ("proof", "unsupported_proof"): _l("The credential's kind of signature is not supported."),
     ("proof", "key_controller_mismatch"): _l(
         "The signing key does not belong to the issuer named."

@@ -167,10 +167,10 @@ def test_the_verification_page_shares_the_budget_and_says_so_in_a_page(limited) 
     link = "/verify?url=ftp://example.org/c/1"  # refused at once (400), counted all the same
     assert [client.get(link, environ_base=address).status_code for _ in range(2)] == [400, 400]
     assert _verify(client, "192.0.2.40").status_code == 200
-    refused = client.get(link, environ_base=address)
+    refused = client.get(link, environ_base=address, headers={"Accept-Language": "fr"})
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) > 0
     assert refused.mimetype == "text/html"
-    assert "Too many verifications from your address" in refused.get_data(as_text=True)
+    assert "Trop de vérifications depuis votre adresse" in refused.get_data(as_text=True)
     assert _verify(client, "192.0.2.40").status_code == 429  # one budget for every door
     assert client.get("/", environ_base=address).status_code == 200  # the home page is free
