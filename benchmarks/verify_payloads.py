@@ -39,14 +39,17 @@ def photo_of(pdf: bytes, *, dpi: int = 150, angle: float = 3.0) -> bytes:
 
 
 def qr_milliseconds(photo: bytes, *, repeat: int = 20) -> dict[str, float]:
-    """How long finding the QR code in ``photo`` takes, as the verifier does it (decode the
-    JPEG, look for the code): median and worst of ``repeat`` runs, in milliseconds."""
-    from core.intake.photo import find_qr_url
+    """How long finding the QR code in ``photo`` takes as the verifier does it (in its bounded
+    parsing process, warm: the JPEG decoded, the code searched, the texts sent back): median
+    and worst of ``repeat`` runs, in milliseconds."""
+    from core.intake.reading import photo_qr_texts
+    from core.intake.sandbox import run_capped
 
+    run_capped(photo_qr_texts, photo)  # starts the parsing process, as a worker's first file
     spent = []
     for _ in range(repeat):
         started = time.perf_counter()
-        found = find_qr_url(photo)
+        found = run_capped(photo_qr_texts, photo)
         spent.append(time.perf_counter() - started)
         if not found:
             raise ValueError("no QR code was found in the benchmark's photo")

@@ -1,4 +1,4 @@
-"""The workflow benchmark still runs end to end (at a tiny size, untimed: speed is measured by
+"""The benchmarks still run end to end (at a tiny size, untimed: speed is measured by
 running it, never asserted)."""
 
 from __future__ import annotations
@@ -48,3 +48,27 @@ def test_the_documents_benchmark_runs_at_a_tiny_size() -> None:
     for key in ("certificates_per_s", "peak_rss_mb_100", "peak_rss_mb_1000"):
         assert figures[key] > 0, key
     assert all(v > 0 for v in figures["ms_per_certificate"].values())
+
+
+def test_the_http_benchmark_runs_briefly_on_every_route() -> None:
+    command = [sys.executable, "-m", "benchmarks.http", "--seconds", "0.5", "--clients", "2"]
+    environment = {k: v for k, v in os.environ.items() if k != "BENCH_DATABASE_URL"}
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False, env=environment
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    figures = json.loads(done.stdout.splitlines()[-1])
+    routes = figures["routes"]
+    assert set(routes) == {
+        "photo_qr",
+        "page_html",
+        "credential_json",
+        "verify_api",
+        "verify_pdf",
+        "verify_photo",
+    }
+    for key, route in routes.items():
+        if key == "photo_qr":
+            assert route["p50_ms"] > 0 and route["max_ms"] >= route["p50_ms"]
+        else:  # each route verified its credential before it was measured (benchmarks.http)
+            assert route["requests"] > 0 and route["errors"] == 0, (key, route)
