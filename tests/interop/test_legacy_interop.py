@@ -108,6 +108,7 @@ def test_vc11_ed25519_2020_badge_with_status_list_2021(
         "issuer": "unknown_issuer",
         "dates": "valid",
         "status": "not_revoked",
+        "document": "not_applicable",
     }
 
     tampered = copy.deepcopy(credential)

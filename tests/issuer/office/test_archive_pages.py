@@ -15,7 +15,12 @@ from office_support import csrf_token, flashes, sign_in, text
 from sqlalchemy import select
 
 from core.db.models import AuditEvent, Document, Organization
-from core.documents.archive import ArchiveCorrupted, archive_store, read_document, store_document
+from core.documents.archive import (
+    DocumentDeleted,
+    archive_store,
+    read_document,
+    store_document,
+)
 
 
 @pytest.fixture
@@ -175,7 +180,7 @@ def test_deleting_removes_the_bytes_keeps_the_record_and_audits(
     with runtime.unit() as deps:
         row = deps.session.get_one(Document, old)
         assert row.deleted_at == clock.instant and row.sha256  # the record stays
-        with pytest.raises(ArchiveCorrupted, match="deleted after its retention period"):
+        with pytest.raises(DocumentDeleted, match="deleted at the end of its retention period"):
             read_document(archive_store(deps.settings), row)
         event = deps.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "document.delete")
