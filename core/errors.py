@@ -161,6 +161,13 @@ class UnsignedDataError(CredentialError):
     http_status = 400
 
 
+class NotCompactError(InputError):
+    """A JSON-LD document writes as a full or compact IRI, or as a raw keyword, what its contexts
+    name with a term: its JSON would not say what its RDF (and so its signature) says."""
+
+    code = "not_compact"
+
+
 class StatusListError(CredentialError):
     """A status list could not be fetched, verified or decoded."""
 

@@ -59,6 +59,9 @@ EXPLANATIONS = {
     ("context", "undefined_term"): _UNDEFINED_TERMS,
     ("context", "unsigned_data"): _UNSIGNED_DATA,
     ("context", "canonicalization_limit"): _TOO_COMPLEX,
+    ("context", "not_compact"): _l(
+        "The credential hides some of its content under unusual names: it cannot be checked safely."
+    ),
     ("schema", "schema_invalid"): _l("The credential does not follow the Open Badges 3.0 format."),
     ("schema", "not_applicable"): _l("Not an Open Badge: the Open Badges format does not apply."),
     ("context", "ok"): _l("Every piece of data is covered by the signature."),

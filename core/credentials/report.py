@@ -19,6 +19,7 @@ STEP_CODES: dict[str, tuple[str, ...]] = {
         "unknown_context",
         "invalid_jsonld",
         "undefined_term",
+        "not_compact",
         "unsigned_data",
         "canonicalization_limit",
         "skipped",

@@ -10,6 +10,12 @@ and strict canonicalization refuses a document with any of them.
 
 The one rule: every key other than a JSON-LD keyword, and every value, must survive expansion
 into an absolute IRI, a literal or a blank node that the RDF dataset carries.
+
+And its converse, for verifiers that read the JSON after the signature holds (the status, the
+dates, the types, the holder): what the contexts name with a term must be written with that
+term. The same RDF written with a full or compact IRI for a key or a type, or with a raw
+``@id``/``@type`` key, hides a fact from whoever reads the JSON (``credentialStatus`` written
+as its IRI made a revoked credential look valid): NotCompactError.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 from pyld import jsonld as pyld_jsonld
 
-from core.errors import InputError, UnsignedDataError
+from core.errors import InputError, NotCompactError, UnsignedDataError
 
 MAX_REPORTED = 20
 # jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
@@ -33,6 +39,35 @@ _LANGUAGE_DATATYPES = (
 # Characters no IRI may hold (RFC 3987): N-Quads writers differ on them (rdf-canonize escapes
 # them as \uXXXX, others write them raw), so canonical forms would differ.
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+# Keywords a value object holds (the only raw keywords a compact document writes, but @context).
+_VALUE_KEYWORDS = frozenset({"@value", "@language", "@direction", "@type"})
+# The keywords a term may stand for, and the only names such a term may have (`id`, `type`): a
+# term aliasing any other (@nest, @graph, @included, ...) moves data out of the JSON keys that
+# verifiers read, and `kind` for @type would hide the types from them.
+_ALIASES = {"@id": "id", "@type": "type"}
+_VC = "https://www.w3.org/2018/credentials#"
+_OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+_STATUS = "https://www.w3.org/ns/credentials/status#"
+_STATUS_2021 = "https://w3id.org/vc/status-list#"
+#: The properties and types the checks after the proof read from the JSON, each with the one
+#: term that may name it: an embedded context giving one of them another name (`revocation` for
+#: credentialStatus) would hide it from those checks while the signature still covers it.
+CHECKED_TERMS: dict[str, str] = {
+    iri: iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    for iri in (
+        *(_VC + t for t in ("credentialStatus", "credentialSubject", "issuer", "validFrom",
+                            "validUntil", "issuanceDate", "expirationDate",
+                            "VerifiableCredential")),
+        *(_OB + t for t in ("identifier", "identityHash", "identityType", "hashed", "salt",
+                            "OpenBadgeCredential", "AchievementCredential")),
+        *(ns + t for ns in (_STATUS, _STATUS_2021)
+          for t in ("statusListCredential", "statusListIndex", "statusPurpose")),
+        _STATUS + "BitstringStatusListEntry",
+        _STATUS_2021 + "StatusList2021Entry",
+        "https://schema.org/name",
+        "https://w3id.org/security#proof",
+    )
+}  # fmt: skip
 # What a reported term names, to find it in the input: a key, a key holding null, a string
 # value, a language tag (expansion lower-cases those).
 KEY, NULL, REF, LANGUAGE = "key", "null", "ref", "language"
@@ -52,6 +87,69 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         self.dropped: list[tuple[str, str, str]] = []
         #: (term, kind, why): well-formed JSON, but not data that every processor writes alike
         self.malformed: list[tuple[str, str, str]] = []
+        #: (term, kind, why): written otherwise than with the term its contexts define for it
+        self.not_compact: list[tuple[str, str, str]] = []
+        # id(active context) -> (that context, the IRIs its terms stand for)
+        self._term_iris: dict[int, tuple[Any, frozenset[str]]] = {}
+
+    def _not_compact(self, term: str, kind: str, reason: str) -> None:
+        if len(self.not_compact) < MAX_REPORTED:
+            self.not_compact.append((term, kind, reason))
+
+    def _iris_of_terms(self, active_ctx: Any) -> frozenset[str]:
+        cached = self._term_iris.get(id(active_ctx))
+        if cached is not None and cached[0] is active_ctx:
+            return cached[1]
+        iris = frozenset(
+            definition["@id"]
+            for definition in active_ctx.get("mappings", {}).values()
+            if isinstance(definition, dict)
+            and isinstance(definition.get("@id"), str)
+            and not _is_keyword(definition["@id"])
+        )
+        self._term_iris[id(active_ctx)] = (active_ctx, iris)
+        return iris
+
+    def _check_compact(self, active_ctx: Any, element: dict[str, Any]) -> None:
+        """Keys and types written with the terms of the contexts, no raw keyword but in value
+        objects, no term standing for a keyword other than @id and @type."""
+        mappings = active_ctx.get("mappings", {})
+        value_object = "@value" in element
+        for key, value in element.items():
+            if key == "@context":
+                continue
+            if key.startswith("@"):
+                if not (value_object and key in _VALUE_KEYWORDS):
+                    self._not_compact(key, KEY, "a JSON-LD keyword written instead of its term")
+                continue
+            definition = mappings.get(key)
+            if isinstance(definition, dict):
+                target = definition.get("@id")
+                if _is_keyword(target) and _ALIASES.get(target) != key:
+                    self._not_compact(key, KEY, f"a term standing for {target}")
+                elif CHECKED_TERMS.get(target, key) != key:
+                    self._not_compact(key, KEY, f"another name for {CHECKED_TERMS[target]}")
+                if target == "@type":
+                    self._check_type_values(active_ctx, value)
+                continue
+            expanded = self._expand_iri(active_ctx, key, vocab=True)
+            if expanded in self._iris_of_terms(active_ctx):
+                self._not_compact(key, KEY, "an IRI written instead of the term that names it")
+
+    def _check_type_values(self, active_ctx: Any, value: Any) -> None:
+        mappings = active_ctx.get("mappings", {})
+        for name in _arrayify(value):
+            if not isinstance(name, str):
+                continue
+            definition = mappings.get(name)
+            if isinstance(definition, dict):
+                target = definition.get("@id")
+                if CHECKED_TERMS.get(target, name) != name:
+                    self._not_compact(name, REF, f"another name for {CHECKED_TERMS[target]}")
+                continue
+            expanded = self._expand_iri(active_ctx, name, vocab=True)
+            if expanded in self._iris_of_terms(active_ctx):
+                self._not_compact(name, REF, "a type IRI written instead of the term that names it")
 
     def _malformed(self, term: str, kind: str, reason: str) -> None:
         if len(self.malformed) < MAX_REPORTED:
@@ -79,6 +177,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
     def _expand_object(  # type: ignore[no-untyped-def]
         self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
     ):
+        self._check_compact(active_ctx, element)
         for key, value in element.items():
             if key == "@context":
                 continue
@@ -212,7 +311,8 @@ def _problems(found: list[tuple[str, str, str]], document: Any, prefix: str) -> 
 
 def raise_if_dropped(processor: SafeProcessor, document: Any) -> None:
     """InputError (``invalid_jsonld``) for malformed IRIs or language tags, UnsignedDataError for
-    dropped data, naming each term's paths; nothing when the document is sound."""
+    dropped data, NotCompactError for data not written with its terms, naming each term's
+    paths; nothing when the document is sound."""
     if processor.malformed:
         raise InputError(
             "the document holds IRIs or language tags that RDF processors write differently",
@@ -223,6 +323,11 @@ def raise_if_dropped(processor: SafeProcessor, document: Any) -> None:
         raise UnsignedDataError(
             "the document holds data that its signature would not cover",
             problems=_problems(processor.dropped, document, "outside the signature: "),
+        )
+    if processor.not_compact:
+        raise NotCompactError(
+            "the document writes as an IRI or a keyword what its contexts name with a term",
+            problems=_problems(processor.not_compact, document, ""),
         )
 
 

@@ -40,6 +40,7 @@ from core.errors import (
     CanonicalizationLimitError,
     ContextError,
     InputError,
+    NotCompactError,
     PayloadTooLarge,
     ProofError,
     SceauError,
@@ -167,6 +168,13 @@ def _context(parsed: Parsed, options: VerifyOptions) -> Step:
         ) from None
     except ContextError:
         raise Stop("unknown_context", "The credential's JSON-LD context is not valid.") from None
+    except NotCompactError as exc:
+        raise Stop(
+            "not_compact",
+            "The credential writes as a full IRI or a JSON-LD keyword what its contexts name "
+            "with a term: its JSON does not say plainly what its signature covers.",
+            {"problems": exc.problems[:20]},
+        ) from None
     except UnsignedDataError as exc:
         raise Stop(
             "unsigned_data",
@@ -337,7 +345,7 @@ def _pipeline(
     context = _run("context", lambda: _context(parsed, options))
     steps.append(context)
     steps.append(_run("schema", lambda: _schema(parsed, options)))
-    if context.code in ("canonicalization_limit", "unknown_context"):
+    if context.code in ("canonicalization_limit", "unknown_context", "not_compact"):
         # the proof would spend the same work on the same document: do not pay twice
         steps.append(_skipped("proof", "Not checked: the credential's contexts are not usable."))
     else:

@@ -78,8 +78,8 @@ def recipient_step(
     typed_email: str | None,
     typed_name: str | None,
 ) -> Step:
-    """``match``, ``no_match`` or ``not_applicable`` (nothing to compare with); ``skipped``
-    while the proof does not hold (a forger chooses what the credential says)."""
+    """``match``, ``no_match`` or ``not_applicable`` (nothing to compare with: not a pass);
+    ``skipped`` while the proof does not hold (a forger chooses what the credential says)."""
     if not proof_holds or verified_credential is None:
         return Step(
             "recipient", False, "skipped", "Not checked: the credential is not proven authentic."
@@ -99,11 +99,13 @@ def recipient_step(
         if names:
             outcomes.append(any(names))
     if not outcomes:
+        # Asked "is this the holder?", "cannot tell" is no yes: the report is not verified.
         return Step(
             "recipient",
-            True,
+            False,
             "not_applicable",
-            "The credential carries no recipient detail of the kind given to compare with.",
+            "The credential carries no recipient detail of the kind given to compare with: "
+            "the recipient could not be confirmed.",
         )
     if all(outcomes):
         return Step("recipient", True, "match", "The recipient given is the credential's holder.")

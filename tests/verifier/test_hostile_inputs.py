@@ -17,8 +17,7 @@ def test_poison_graph_is_stopped_and_reported(issue, client, acme, ada_request) 
     credential = copy.deepcopy(issue(acme, ada_request)["credential"])
     # A 10-node blank-node clique: RDFC-1.0 would explore 10! permutations.
     credential["credentialSubject"][REL] = [
-        {"@id": f"_:n{i}", REL: [{"@id": f"_:n{j}"} for j in range(10) if j != i]}
-        for i in range(10)
+        {"id": f"_:n{i}", REL: [{"id": f"_:n{j}"} for j in range(10) if j != i]} for i in range(10)
     ]
     response = client.post("/api/v1/verify", json={"credential": credential})
     assert response.status_code == 200

@@ -169,3 +169,28 @@ def test_a_status_url_of_this_service_that_names_no_list_is_unavailable(
     ).json
     assert _steps(report)["proof"] == "ok"
     assert _steps(report)["status"] == "status_list_unavailable"
+
+
+def test_a_revoked_credential_with_its_status_written_as_an_iri_stays_revoked(
+    issue, client, acme, ada_request
+) -> None:
+    """Found by the red team: the same signed RDF, `credentialStatus` written as its IRI, and the
+    status step read no status at all: "valid", from a registered body."""
+    issued = issue(acme, ada_request)
+    uuid = issued["id"].rsplit("/", 1)[1]
+    revoked = client.post(
+        f"/api/v1/credentials/{uuid}/revoke", json={"reason": "x"}, headers=acme.auth
+    )
+    assert revoked.status_code == 200
+    credential = client.get(f"/c/{uuid}.json").json
+    iri = "https://www.w3.org/2018/credentials#credentialStatus"
+    disguised = {(iri if k == "credentialStatus" else k): v for k, v in credential.items()}
+    for path, body in (
+        ("/api/v1/verify", {"credential": disguised}),
+        ("/credentials/verify", {"verifiableCredential": disguised}),
+    ):
+        report = client.post(path, json=body).json
+        assert report["verified"] is False, (path, report)
+    report = client.post("/api/v1/verify", json={"credential": disguised}).json
+    assert _steps(report)["context"] == "not_compact"
+    assert report["issuer"]["name"] is None  # nothing the forger wrote is shown

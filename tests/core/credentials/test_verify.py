@@ -394,7 +394,7 @@ def _poison_clique(size: int) -> dict[str, Any]:
     document = golden("valid")
     rel = "https://example.test/vocab#related"
     document["credentialSubject"][rel] = [
-        {"@id": f"_:n{i}", rel: [{"@id": f"_:n{j}"} for j in range(size) if j != i]}
+        {"id": f"_:n{i}", rel: [{"id": f"_:n{j}"} for j in range(size) if j != i]}
         for i in range(size)
     ]
     return document
