@@ -63,21 +63,29 @@ class VerifyOptions:
     require_known_issuer: bool = True
     max_bytes: int = 1024 * 1024
     max_depth: int = 32
+    #: JSON values (objects, arrays, scalars) of one credential: a credential holds some tens to
+    #: hundreds; thousands cost seconds of JSON-LD conversion before the signature is checked.
+    max_values: int = 2000
     #: A validFrom this far in the future is accepted (clocks of issuers and verifiers drift).
     clock_skew_seconds: int = 300
 
 
-def _too_deep(value: object, max_depth: int) -> bool:
-    """Iterative depth check for documents handed over already parsed."""
+def _too_large(value: object, max_depth: int, max_values: int) -> str | None:
+    """Why a document handed over parsed is too large to convert (deep, or too many values),
+    iteratively; None when it is not."""
     stack: list[tuple[object, int]] = [(value, 1)]
+    count = 0
     while stack:
         node, depth = stack.pop()
+        count += 1
+        if count > max_values:
+            return f"The credential holds more than {max_values} values."
         if isinstance(node, dict | list):
             if depth > max_depth:
-                return True
+                return "The credential is too deeply nested."
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, depth + 1) for child in children)
-    return False
+    return None
 
 
 def _parse(untrusted: object, options: VerifyOptions) -> Parsed:
@@ -118,8 +126,9 @@ def _parse(untrusted: object, options: VerifyOptions) -> Parsed:
             token, untrusted = text, jwt.credential
     if not isinstance(untrusted, dict):
         raise Stop("not_a_credential", "The input is not a credential (a JSON object or JWT).")
-    if _too_deep(untrusted, options.max_depth):
-        raise Stop("payload_too_large", "The credential is too deeply nested.")
+    too_large = _too_large(untrusted, options.max_depth, options.max_values)
+    if too_large is not None:
+        raise Stop("payload_too_large", too_large)
     missing = [
         name
         for name, present in (

@@ -54,3 +54,18 @@ def test_unknown_context_and_huge_proof_value(issue, client, acme, ada_request) 
     credential["proof"][0]["proofValue"] = "z" + "1" * 10_000
     report = client.post("/api/v1/verify", json={"credential": credential}).json
     assert report["verified"] is False and _code(report, "proof") == "invalid_signature"
+
+
+def test_a_credential_of_thousands_of_values_is_refused_before_any_conversion(
+    issue, client, acme, ada_request
+) -> None:
+    """Found by the red team: ~9,000 results (1 MB, no valid signature needed) kept a worker
+    converting JSON-LD for over 30 s; two such requests took the whole site down."""
+    credential = copy.deepcopy(issue(acme, ada_request)["credential"])
+    result = credential["credentialSubject"]["result"][0]
+    credential["credentialSubject"]["result"] = [dict(result) for _ in range(600)]
+    response = client.post("/api/v1/verify", json={"credential": credential})
+    assert response.status_code == 200 and response.json["verified"] is False
+    # Refused by the parse step, on the count: no JSON-LD conversion ran (context is skipped).
+    assert _code(response.json, "parse") == "payload_too_large"
+    assert _code(response.json, "context") == "skipped"
