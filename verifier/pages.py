@@ -195,7 +195,11 @@ def verify_link() -> Response | Any:
     if not untrusted_url:
         return redirect(url_for("verifier_pages.home"))
     typed = Typed(text=untrusted_url)
-    if urlsplit(untrusted_url).scheme not in ("http", "https"):
+    try:
+        scheme = urlsplit(untrusted_url).scheme
+    except ValueError:
+        scheme = ""
+    if scheme not in ("http", "https"):
         return _home(typed, InputError("not a web address", code="not_a_url"), 400)
     try:
         report, source = _verify(deps(), typed, None, None, untrusted_url)

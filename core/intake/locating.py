@@ -3,10 +3,12 @@ this instance's own from the database (no HTTP to ourselves), any other through 
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.db.models import Credential
 from core.deps import Deps
@@ -17,6 +19,8 @@ from core.urls import CREDENTIALS_PATH
 #: What a credential URL is asked for: the JSON credential, never its HTML page.
 ACCEPT_CREDENTIAL = "application/vc+ld+json, application/ld+json, application/json"
 _MAX_URL = 2048
+_NOT_FETCHED = "the credential could not be fetched from this URL"
+log = logging.getLogger(__name__)
 # The credential's page, or one of its files (they all name the one stored credential).
 _LOCAL = re.compile(r"/([0-9a-fA-F-]{36})(?:\.json|\.jwt|\.pdf|\.png|\.svg)?/?")
 
@@ -59,6 +63,10 @@ def locate(deps: Deps, untrusted_url: str) -> Located:
     url = untrusted_url.strip()
     if len(url) > _MAX_URL or not re.fullmatch(r"https?://\S+", url, re.IGNORECASE):
         raise InputError("the URL is not an http(s) URL", code="invalid_url")
+    try:
+        urlsplit(url).port  # noqa: B018 -- raises on a bracketed host or port that is no such thing
+    except ValueError:
+        raise InputError("the URL is not valid", code="invalid_url") from None
     local_id = local_credential_id(deps, url)
     if local_id is not None:
         row = deps.session.get(Credential, local_id)
@@ -85,11 +93,13 @@ def _fetch_text(deps: Deps, url: str) -> str:
             accept=ACCEPT_CREDENTIAL,
         )
     except FetchError as error:
-        raise InputError(
-            f"the credential could not be fetched: {error.message}", code=error.code
-        ) from None
+        # Why is logged, not told: "resolves to a non-public address" or "cannot connect" would
+        # map this server's network for whoever asks.
+        log.info("credential URL not fetched: %s", error.message)
+        raise InputError(_NOT_FETCHED, code="fetch_failed") from None
     if not result.ok:
-        raise InputError(f"the credential's URL answered HTTP {result.status}", code="fetch_failed")
+        log.info("credential URL answered HTTP %s", result.status)
+        raise InputError(_NOT_FETCHED, code="fetch_failed")
     try:
         return result.body.decode("utf-8-sig")
     except UnicodeDecodeError:

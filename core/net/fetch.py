@@ -131,13 +131,16 @@ def _parse_url(url: str, allow_http: bool) -> tuple[str, str, int, str]:
         raise _refused("the URL is missing or too long")
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in url):
         raise _refused("the URL contains spaces or control characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a bracketed host that is no IPv6 address ("https://[::g]/")
+        raise _refused("the URL is not valid") from None
     scheme = parts.scheme.lower()
     if scheme != "https" and not (scheme == "http" and allow_http):
         raise _refused("only https:// URLs may be fetched")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise _refused("URLs with credentials are not fetched")
-    host = parts.hostname
     if not host:
         raise _refused("the URL has no host")
     try:

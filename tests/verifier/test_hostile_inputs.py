@@ -6,6 +6,8 @@ import copy
 import json
 from typing import Any
 
+import pytest
+
 REL = "https://example.test/vocab#related"
 
 
@@ -69,3 +71,25 @@ def test_a_credential_of_thousands_of_values_is_refused_before_any_conversion(
     # Refused by the parse step, on the count: no JSON-LD conversion ran (context is skipped).
     assert _code(response.json, "parse") == "payload_too_large"
     assert _code(response.json, "context") == "skipped"
+
+
+@pytest.mark.parametrize("url", ["https://[::g]/c", "https://[zz]/", "http://[1.2.3.4/x"])
+def test_a_url_with_a_broken_bracketed_host_is_a_clear_400(client, url: str) -> None:
+    """Found by the red team: urlsplit raises on these, and the 500 reached the user."""
+    response = client.post("/api/v1/verify", json={"url": url})
+    assert response.status_code == 400, response.data[:300]
+    assert response.json["error"]["code"] == "invalid_url"
+    form = client.post("/api/v1/verify", data={"text": url})
+    assert form.status_code == 400 and form.json["error"]["code"] == "invalid_url"
+    page = client.get("/verify", query_string={"url": url})
+    assert page.status_code == 400 and page.mimetype == "text/html"
+
+
+def test_a_failed_fetch_does_not_tell_why(client) -> None:
+    """Found by the red team: "resolves to a non-public address" vs "cannot resolve host" told
+    which internal names exist; connection errors made the verifier a port prober."""
+    for url in ("https://localhost/c/1", "https://does-not-exist.invalid/c/1"):
+        response = client.post("/api/v1/verify", json={"url": url})
+        assert response.status_code in (400, 502), response.data[:300]
+        message = response.json["error"]["message"]
+        assert message == "the credential could not be fetched from this URL", message
