@@ -77,7 +77,9 @@ def claims(report: VerificationReport) -> dict[str, Any]:
         "certification": _text(achievement.get("name")) or _text(credential.get("name")),
         "certification_type": _text(achievement.get("achievementType")),
         "description": _text(achievement.get("description")),
-        "issuer_name": _text(summary.get("name")) or _text(claimed_issuer.get("name")),
+        # The pipeline's name only: for an unknown issuer wearing a registered body's name it
+        # is None, and the page shows the identifier (never the credential's own claim).
+        "issuer_name": _text(summary.get("name")),
         "issuer_id": _text(claimed_issuer.get("id")) or _text(credential.get("issuer")),
         "issuer_registered": summary.get("known") is True,
         "awarded": _text(credential.get("awardedDate")),

@@ -43,9 +43,27 @@ class IssuerRegistry(Protocol):
 THIS_SERVICE = "this service"
 
 
+#: Letters of other scripts drawn like Latin ones (after case folding): a look-alike of a
+#: registered body's name reads as that name (the common confusables of Unicode TR 39).
+_LOOK_ALIKES = str.maketrans(
+    {
+        **dict.fromkeys("аɑα", "a"), "в": "b", **dict.fromkeys("сϲ", "c"), "ԁ": "d",
+        **dict.fromkeys("еєε", "e"), "ɡ": "g", "һ": "h", **dict.fromkeys("іıιї", "i"),
+        "ј": "j", **dict.fromkeys("κк", "k"), **dict.fromkeys("ӏ", "l"), "м": "m",
+        **dict.fromkeys("ηп", "n"), **dict.fromkeys("оοσ", "o"), **dict.fromkeys("рρ", "p"),
+        "ԛ": "q", "ѕ": "s", **dict.fromkeys("тτ", "t"), **dict.fromkeys("υ", "u"),
+        **dict.fromkeys("νѵ", "v"), "ԝ": "w", **dict.fromkeys("хχ", "x"),
+        **dict.fromkeys("уγ", "y"), "ᴢ": "z",
+    }
+)  # fmt: skip
+
+
 def loose_name(name: str) -> str:
-    """A name as people read it: Unicode-compatible forms, case and spacing folded."""
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    """A name as people read it: Unicode-compatible forms, case, spacing, accents and letters
+    of other scripts that look Latin folded (two names equal here look alike)."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    bare = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(bare.translate(_LOOK_ALIKES).split())
 
 
 class Stop(Exception):

@@ -250,7 +250,7 @@ def test_markup_in_a_genuine_credential_is_shown_as_text(client, acme, issue, ad
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in page
 
 
-def _did_key_credential() -> dict[str, Any]:
+def _did_key_credential(issuer_name: str = "Foreign Body") -> dict[str, Any]:
     """A genuine credential signed by a did:key: an issuer that no body of this service is."""
     import datetime as dt
 
@@ -267,7 +267,7 @@ def _did_key_credential() -> dict[str, Any]:
     definition = {"name": "Foreign badge", "description": "From elsewhere.", "criteria": "Pass."}
     credential = build_credential(
         credential_url="urn:uuid:0f6c5a38-0000-4000-8000-000000000001",
-        issuer={"id": did, "type": ["Profile"], "name": "Foreign Body"},
+        issuer={"id": did, "type": ["Profile"], "name": issuer_name},
         achievement=achievement_document(
             "urn:uuid:7b0a4b8e-0000-4000-8000-000000000001", definition
         ),
@@ -291,6 +291,32 @@ def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(clien
     assert _verdict(page) == "unknown_issuer", page[-4000:]
     assert 'id="issuer-unknown"' in page and 'id="issuer-registered"' not in page
     assert "Foreign Body" in page  # its own claim, under the warning
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        "ACME Certification",
+        "acme  CERTIFICATION",
+        "\u0410CME Certification",  # a Cyrillic A
+        "ACME Cert\u0456fic\u0430tion",  # Cyrillic i and a
+    ],
+)
+def test_a_foreign_issuer_wearing_a_body_name_is_not_named_on_the_page(
+    client, acme, claimed: str
+) -> None:
+    """Found by the red team: the API withheld the name, the page printed it anyway under the
+    "unknown issuer" badge; look-alike letters got past the name check."""
+    import json
+
+    page = _post(client, text=json.dumps(_did_key_credential(claimed))).get_data(as_text=True)
+    assert _verdict(page) == "unknown_issuer"
+    shown = re.search(r'<dd id="issuer">(.*?)</dd>', page, re.S)
+    assert shown is not None
+    assert claimed not in shown.group(1) and "did:key:" in shown.group(1)  # its identifier only
+    # Nowhere in what the page prints (the form keeps the pasted text for a recipient check).
+    printed = re.sub(r"<textarea.*?</textarea>|<input[^>]*>", "", page, flags=re.S)
+    assert claimed not in printed
 
 
 def test_every_code_of_every_step_has_its_plain_explanation() -> None:
