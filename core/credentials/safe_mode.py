@@ -124,7 +124,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 continue
             definition = mappings.get(key)
             if isinstance(definition, dict):
-                target = definition.get("@id")
+                target = str(definition.get("@id"))
                 if _is_keyword(target) and _ALIASES.get(target) != key:
                     self._not_compact(key, KEY, f"a term standing for {target}")
                 elif CHECKED_TERMS.get(target, key) != key:
@@ -143,7 +143,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 continue
             definition = mappings.get(name)
             if isinstance(definition, dict):
-                target = definition.get("@id")
+                target = str(definition.get("@id"))
                 if CHECKED_TERMS.get(target, name) != name:
                     self._not_compact(name, REF, f"another name for {CHECKED_TERMS[target]}")
                 continue

@@ -9,7 +9,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from core.documents.baking import unbake_svg
 from core.documents.pdf_reading import PdfFacts, PdfUnreadable, read_pdf
+from core.documents.png import BadgeImageError
 from core.errors import InputError
 
 #: Largest picture decoded (pixels): a 20000×20000 PNG is refused from its header, unread.
@@ -235,3 +237,12 @@ def certificate_facts(untrusted_pdf: bytes) -> dict[str, Any]:
     except Exception:  # a page that cannot be drawn has no QR code to read
         qr_texts = ()
     return CertificateFacts(facts, qr_texts).to_json()
+
+
+def svg_credential(untrusted_svg: bytes) -> str | None:
+    """The credential baked in an SVG badge, or None (run in the capped child: an 8 MB SVG of
+    two million elements costs the parser seconds and hundreds of MB)."""
+    try:
+        return unbake_svg(untrusted_svg)
+    except BadgeImageError as error:
+        raise InputError(error.message, code="unreadable_badge") from None

@@ -29,6 +29,7 @@ _CODES = {
     "unreadable_image",
     "pdf_too_complex",
     "pdf_unreadable",
+    "unreadable_badge",
 }
 #: Longest one file may take to read (the time budget of a verification's parsing).
 TIMEOUT_SECONDS = 10.0

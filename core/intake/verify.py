@@ -8,12 +8,17 @@ from dataclasses import dataclass, replace
 from core.credentials.report import Step, VerificationReport
 from core.db.models import Credential
 from core.deps import Deps
-from core.documents.baking import unbake_png, unbake_svg
+from core.documents.baking import unbake_png
 from core.documents.png import BadgeImageError
 from core.errors import InputError
 from core.intake.document import document_step, not_applicable
 from core.intake.locating import locate
-from core.intake.reading import CertificateFacts, certificate_facts, photo_qr_texts
+from core.intake.reading import (
+    CertificateFacts,
+    certificate_facts,
+    photo_qr_texts,
+    svg_credential,
+)
 from core.intake.recipient import recipient_step
 from core.intake.sandbox import run_capped
 from core.intake.sniffing import file_text, sniff_file, sniff_text
@@ -46,10 +51,8 @@ def _from_url(deps: Deps, untrusted_url: str, *, source: str = "url") -> _Found:
 
 
 def _from_svg(untrusted_svg: bytes) -> _Found:
-    try:
-        baked = unbake_svg(untrusted_svg)
-    except BadgeImageError as error:
-        raise InputError(error.message, code="unreadable_badge") from None
+    answer = run_capped(svg_credential, untrusted_svg)
+    baked = answer if isinstance(answer, str) else None
     if baked is None:
         raise InputError("the SVG carries no baked credential", code="no_credential")
     return _Found(baked, "svg")

@@ -156,3 +156,22 @@ def test_a_parser_stuck_or_starved_costs_only_its_child_process() -> None:
         run_capped(allocates, b"")
     assert starved.value.code == "file_too_complex"
     assert run_capped(len, b"abc") == 3  # and the next file is read by a fresh child
+
+
+def test_a_huge_svg_is_read_in_the_capped_child_not_the_web_worker(client, monkeypatch) -> None:
+    """Found by the red team: an 8 MB SVG of two million elements took 2.7 s and ~200 MB of
+    the web worker's own memory; PDFs and photos were already read in the capped child."""
+    import core.intake.verify as intake_verify
+
+    read_in_child: list[str] = []
+
+    def spy(work: Any, data: bytes, **kwargs: Any) -> Any:
+        read_in_child.append(work.__name__)
+        return run_capped(work, data, **kwargs)
+
+    monkeypatch.setattr(intake_verify, "run_capped", spy)
+    svg = b"<svg xmlns='http://www.w3.org/2000/svg'>" + b"<g/>" * 2_000_000 + b"</svg>"
+    response = verify_file(client, svg, filename="badge.svg")
+    assert response.status_code == 400, response.data[:300]
+    assert response.json["error"]["code"] in ("no_credential", "unreadable_badge")
+    assert read_in_child == ["svg_credential"]
