@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import OrderedDict
@@ -116,6 +117,22 @@ class _TtlCache(Generic[K, V]):
                 self._entries.popitem(last=False)
 
 
+def _network_of(url: str) -> str:
+    """What a stall is remembered by: the host name, or for an address its network (/64 for
+    IPv6, /24 for IPv4): a fresh address of one unreachable network in every request is the
+    same stall."""
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return url
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    prefix = 64 if address.version == 6 else 24
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
 class _FetchCache:
     """Bodies of foreign DID documents and status lists, kept for one cache period per process.
 
@@ -125,7 +142,8 @@ class _FetchCache:
 
     def __init__(self, max_entries: int = 256) -> None:
         self._bodies: _TtlCache[str, bytes] = _TtlCache(max_entries)
-        # Hosts whose last fetch ran out of time: for one period, their other URLs fail at once.
+        # Hosts (networks, for addresses) whose last fetch ran out of time: for one period, their
+        # other URLs fail at once.
         # Otherwise anyone could name a new DID on a stalling host in every request and hold a
         # sync worker for the whole fetch timeout each time.
         self._stalling: _TtlCache[str, bool] = _TtlCache(max_entries)
@@ -134,7 +152,7 @@ class _FetchCache:
         body = self._bodies.get(url)
         if body is not None:
             return body
-        host = urlsplit(url).netloc.lower()
+        host = _network_of(url)
         if self._stalling.get(host):
             raise FetchError(f"{url}: its host timed out moments ago", code="fetch_timeout")
         try:
@@ -150,7 +168,7 @@ class _FetchCache:
 _FETCHED = _FetchCache()
 
 
-def _fetcher(settings: Settings) -> Callable[[str], bytes]:
+def _fetcher(settings: Settings, accept: str | None = None) -> Callable[[str], bytes]:
     def load(url: str) -> bytes:
         result = fetch(
             url,
@@ -158,12 +176,20 @@ def _fetcher(settings: Settings) -> Callable[[str], bytes]:
             max_bytes=settings.net_max_bytes,
             allow_private=settings.net_allow_private,
             allow_http=settings.net_allow_http,
+            **({"accept": accept} if accept else {}),
         )
         if not result.ok:
             raise FetchError(f"{url} answered HTTP {result.status}", code="fetch_failed")
         return result.body
 
     return lambda url: _FETCHED.get(url, settings.status_cache_seconds, load)
+
+
+def fetch_foreign(settings: Settings, url: str, *, accept: str) -> bytes:
+    """The body at a foreign ``url`` (a credential named by a link or a QR code), through the
+    guarded fetch and the process's cache, so a network that stalls fails fast for one period;
+    FetchError otherwise. The body is untrusted."""
+    return _fetcher(settings, accept)(url)
 
 
 def verify_untrusted(

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 from core.db.models import Credential
 from core.deps import Deps
 from core.errors import FetchError, InputError
-from core.net.fetch import fetch
 from core.urls import CREDENTIALS_PATH
+from core.verifying import fetch_foreign
 
 #: What a credential URL is asked for: the JSON credential, never its HTML page.
 ACCEPT_CREDENTIAL = "application/vc+ld+json, application/ld+json, application/json"
@@ -82,26 +82,15 @@ def locate(deps: Deps, untrusted_url: str) -> Located:
 
 
 def _fetch_text(deps: Deps, url: str) -> str:
-    settings = deps.settings
     try:
-        result = fetch(
-            url,
-            timeout=settings.net_timeout_seconds,
-            max_bytes=settings.net_max_bytes,
-            allow_private=settings.net_allow_private,
-            allow_http=settings.net_allow_http,
-            accept=ACCEPT_CREDENTIAL,
-        )
+        body = fetch_foreign(deps.settings, url, accept=ACCEPT_CREDENTIAL)
     except FetchError as error:
         # Why is logged, not told: "resolves to a non-public address" or "cannot connect" would
         # map this server's network for whoever asks.
         log.info("credential URL not fetched: %s", error.message)
         raise InputError(_NOT_FETCHED, code="fetch_failed") from None
-    if not result.ok:
-        log.info("credential URL answered HTTP %s", result.status)
-        raise InputError(_NOT_FETCHED, code="fetch_failed")
     try:
-        return result.body.decode("utf-8-sig")
+        return body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("the URL did not answer a credential", code="not_a_credential") from None
 

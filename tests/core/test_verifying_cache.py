@@ -83,3 +83,31 @@ def test_without_a_cache_period_nothing_is_remembered() -> None:
         with pytest.raises(FetchError):
             cache.get("https://slow.example/did.json", 0, stalling)
     assert len(calls) == 2
+
+
+def test_addresses_of_one_network_that_time_out_fail_fast_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found by the red team: a fresh unreachable IPv6 address in every request escaped the
+    per-host memory and held a sync worker for the fetch timeout each time."""
+    now = [1000.0]
+    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
+    calls: list[str] = []
+
+    def stalling(url: str) -> bytes:
+        calls.append(url)
+        raise FetchError("timed out", code="fetch_timeout")
+
+    cache = _FetchCache()
+    for url in (
+        "https://[2001:db8:1:2::1]/c/1",
+        "https://[2001:db8:1:2::ffff]/c/1",
+        "https://[2001:db8:1:2:aaaa::5]:8443/x",
+        "https://203.0.113.7/c/1",
+        "https://203.0.113.200/c/1",
+    ):
+        with pytest.raises(FetchError):
+            cache.get(url, 60, stalling)
+    # One attempt per network (/64 for IPv6, /24 for IPv4), the rest refused at once.
+    assert calls == ["https://[2001:db8:1:2::1]/c/1", "https://203.0.113.7/c/1"]
+    assert cache.get("https://[2001:db8:1:3::1]/c/1", 60, lambda url: b"{}") == b"{}"
