@@ -26,17 +26,20 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 _JS_INTEGER_LIMIT = 1e21
 
 
-class _DuplicateKey(ValueError):
+class DuplicateKey(ValueError):
+    """A JSON object names a key twice (which value counts depends on the parser)."""
+
     def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
 
 
-def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads' object_pairs_hook that raises DuplicateKey for a key named twice."""
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _DuplicateKey(key)
+            raise DuplicateKey(key)
         result[key] = value
     return result
 
@@ -156,11 +159,11 @@ def parse_untrusted_json(raw: bytes | str, *, max_bytes: int, max_depth: int) ->
     try:
         value = json.loads(
             text,
-            object_pairs_hook=_object_pairs,
+            object_pairs_hook=unique_keys,
             parse_constant=_reject_constant,
             parse_float=_javascript_number,
         )
-    except _DuplicateKey as exc:
+    except DuplicateKey as exc:
         raise InputError(
             "The JSON document repeats a key in one object.",
             code="malformed_json",

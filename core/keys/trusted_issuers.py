@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.credentials.untrusted import DuplicateKey, unique_keys
 from core.errors import ConfigurationError
 
 #: A DID as DID Core writes it: method in lowercase letters and digits, then the method id.
@@ -123,28 +124,12 @@ def load_trusted_issuers(path: Path) -> TrustedIssuers:
     if len(raw) > MAX_REGISTRY_BYTES:
         raise _problem(path, f"the file is larger than {MAX_REGISTRY_BYTES} bytes")
     try:
-        document = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=_no_duplicates)
+        document = json.loads(raw.decode("utf-8-sig"), object_pairs_hook=unique_keys)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise _problem(path, f"not valid JSON ({error})") from None
-    except _DuplicateKey as duplicate:
+    except DuplicateKey as duplicate:
         raise _problem(path, f"{duplicate.key[:100]!r} appears twice") from None
     return parse_trusted_issuers(document, path)
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose keys are unique: a DID listed twice would keep only its last entry."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
-    return result
 
 
 __all__ = ["TrustedIssuer", "TrustedIssuers", "load_trusted_issuers", "parse_trusted_issuers"]
