@@ -14,9 +14,9 @@ from core.credentials.nquads import BNODE, LITERAL, Dataset, from_pyld
 from core.credentials.safe_mode import (
     SafeProcessor,
     raise_if_dropped,
-    refuse_embedded_imports,
+    refuse_embedded_loads,
 )
-from core.errors import ContextError, InputError
+from core.errors import CanonicalizationLimitError, ContextError, InputError
 
 VOCAB_SENTINEL = "urn:sceau:undefined-term#"
 # A base IRI with its own scheme: relative references of every kind ("x", "../x", "?q", "#f",
@@ -97,7 +97,7 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
     original = document
     processor = SafeProcessor() if strict else pyld_jsonld.JsonLdProcessor()
     if strict:
-        refuse_embedded_imports(document)
+        refuse_embedded_loads(document)
         contexts = _context_list(document)
         if not _declares_vocab(contexts):
             document = dict(document)
@@ -110,7 +110,7 @@ def pyld_quads(document: dict[str, Any], strict: bool) -> Dataset:
     except Exception as exc:
         cause: BaseException | None = exc
         while cause is not None:
-            if isinstance(cause, ContextError):
+            if isinstance(cause, ContextError | CanonicalizationLimitError):
                 raise cause from None
             cause = cause.__cause__ or cause.__context__
         raise InputError(

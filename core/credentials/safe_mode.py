@@ -25,9 +25,19 @@ from typing import Any
 
 from pyld import jsonld as pyld_jsonld
 
-from core.errors import InputError, NotCompactError, UnsignedDataError
+from core.errors import (
+    CanonicalizationLimitError,
+    InputError,
+    NotCompactError,
+    UnsignedDataError,
+)
 
 MAX_REPORTED = 20
+#: Context entries one document may have processed, scoped contexts counted at each use: a
+#: credential needs some tens (its contexts, then the type-scoped ones of its nodes); a
+#: property-scoped context repeating a bundled one, nested, made pyld process it thousands of
+#: times (over 30 s of CPU for 19 KB).
+MAX_CONTEXT_ENTRIES = 1000
 # jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
 _LANGUAGE_TAG = re.compile(r"\A[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z")
 # Datatypes that only language-tagged strings may carry (RDF 1.1 / 1.2, JSON-LD i18n).
@@ -49,11 +59,12 @@ _VC = "https://www.w3.org/2018/credentials#"
 _OB = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
 _STATUS = "https://www.w3.org/ns/credentials/status#"
 _STATUS_2021 = "https://w3id.org/vc/status-list#"
-#: The properties and types the checks after the proof read from the JSON, each with the one
-#: term that may name it: an embedded context giving one of them another name (`revocation` for
-#: credentialStatus) would hide it from those checks while the signature still covers it.
-CHECKED_TERMS: dict[str, str] = {
-    iri: iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+#: The properties and types the checks after the proof read from the JSON, each with the terms
+#: that may name it (those of the bundled contexts): an embedded context giving one of them
+#: another name (`revocation` for credentialStatus) would hide it from those checks while the
+#: signature still covers it.
+CHECKED_TERMS: dict[str, frozenset[str]] = {
+    iri: frozenset({iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]})
     for iri in (
         *(_VC + t for t in ("credentialStatus", "credentialSubject", "issuer", "validFrom",
                             "validUntil", "issuanceDate", "expirationDate",
@@ -68,6 +79,8 @@ CHECKED_TERMS: dict[str, str] = {
         "https://w3id.org/security#proof",
     )
 }  # fmt: skip
+# Open Badges 3.0 names its credential type twice (`AchievementCredential` stands for it).
+CHECKED_TERMS[_OB + "OpenBadgeCredential"] |= {"AchievementCredential"}
 # What a reported term names, to find it in the input: a key, a key holding null, a string
 # value, a language tag (expansion lower-cases those).
 KEY, NULL, REF, LANGUAGE = "key", "null", "ref", "language"
@@ -76,6 +89,10 @@ _is_absolute_iri = pyld_jsonld._is_absolute_iri
 _is_keyword = pyld_jsonld._is_keyword
 _arrayify = pyld_jsonld.JsonLdProcessor.arrayify
 _context_value = pyld_jsonld.JsonLdProcessor.get_context_value
+
+
+def _local_name(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
@@ -89,6 +106,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         self.malformed: list[tuple[str, str, str]] = []
         #: (term, kind, why): written otherwise than with the term its contexts define for it
         self.not_compact: list[tuple[str, str, str]] = []
+        self._context_entries = 0
         # id(active context) -> (that context, the IRIs its terms stand for)
         self._term_iris: dict[int, tuple[Any, frozenset[str]]] = {}
 
@@ -127,8 +145,8 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
                 target = str(definition.get("@id"))
                 if _is_keyword(target) and _ALIASES.get(target) != key:
                     self._not_compact(key, KEY, f"a term standing for {target}")
-                elif CHECKED_TERMS.get(target, key) != key:
-                    self._not_compact(key, KEY, f"another name for {CHECKED_TERMS[target]}")
+                elif key not in CHECKED_TERMS.get(target, {key}):
+                    self._not_compact(key, KEY, f"another name for {_local_name(target)}")
                 if target == "@type":
                     self._check_type_values(active_ctx, value)
                 continue
@@ -144,8 +162,8 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             definition = mappings.get(name)
             if isinstance(definition, dict):
                 target = str(definition.get("@id"))
-                if CHECKED_TERMS.get(target, name) != name:
-                    self._not_compact(name, REF, f"another name for {CHECKED_TERMS[target]}")
+                if name not in CHECKED_TERMS.get(target, {name}):
+                    self._not_compact(name, REF, f"another name for {_local_name(target)}")
                 continue
             expanded = self._expand_iri(active_ctx, name, vocab=True)
             if expanded in self._iris_of_terms(active_ctx):
@@ -173,6 +191,16 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         if result is None and element is not None:
             self._drop(active_property, "a value that JSON-LD processing discards")
         return result
+
+    def _process_context(  # type: ignore[no-untyped-def]
+        self, active_ctx, local_ctx, options, *args, **kwargs
+    ):
+        self._context_entries += len(local_ctx) if isinstance(local_ctx, list) else 1
+        if self._context_entries > MAX_CONTEXT_ENTRIES:
+            raise CanonicalizationLimitError(
+                f"the document has JSON-LD contexts applied more than {MAX_CONTEXT_ENTRIES} times"
+            )
+        return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
 
     def _expand_object(  # type: ignore[no-untyped-def]
         self, active_ctx, active_property, expanded_active_property, element, *args, **kwargs
@@ -257,9 +285,12 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
             self._malformed(datatype, REF, "a datatype reserved for language-tagged strings")
 
 
-def refuse_embedded_imports(document: Any) -> None:
-    """InputError for ``@import`` in an embedded context: jsonld.js refuses to process it, so
-    no credential signed by the reference stack holds one, and ours must not either."""
+def refuse_embedded_loads(document: Any) -> None:
+    """InputError for an embedded context that loads another: ``@import`` (jsonld.js refuses
+    to process it, so no credential signed by the reference stack holds one, and ours must not
+    either), or a published context named anywhere but the document's top-level ``@context``
+    (a scoped context naming a bundled context, applied at every level of a nesting, had pyld
+    process it thousands of times)."""
     stack: list[tuple[str, Any, bool]] = [("", document, False)]
     while stack:
         path, value, in_context = stack.pop()
@@ -272,9 +303,19 @@ def refuse_embedded_imports(document: Any) -> None:
                         code="invalid_jsonld",
                         problems=[{"path": child_path, "message": "@import is not supported"}],
                     )
+                if key == "@context" and value is not document and _names_a_url(child):
+                    raise InputError(
+                        "a published context may only be named in the top-level @context",
+                        code="invalid_jsonld",
+                        problems=[{"path": child_path, "message": "a context URL here"}],
+                    )
                 stack.append((child_path, child, in_context or key == "@context"))
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", child, in_context) for i, child in enumerate(value))
+
+
+def _names_a_url(context: Any) -> bool:
+    return any(isinstance(entry, str) for entry in _arrayify(context))
 
 
 def _paths_of(document: Any, term: str, kind: str) -> list[str]:
@@ -331,4 +372,4 @@ def raise_if_dropped(processor: SafeProcessor, document: Any) -> None:
         )
 
 
-__all__ = ["SafeProcessor", "raise_if_dropped", "refuse_embedded_imports"]
+__all__ = ["SafeProcessor", "raise_if_dropped", "refuse_embedded_loads"]

@@ -173,3 +173,94 @@ def test_the_genuine_credentials_still_verify() -> None:
     issued stay valid: the rule refuses disguises, not JSON-LD."""
     report = _verify(golden("valid"))
     assert report.verified is True, codes(report)
+
+
+def _term_definitions(context: Any, found: list[tuple[str, str]]) -> None:
+    """(term, IRI) of every term a bundled context defines, scoped contexts included."""
+    for entry in context if isinstance(context, list) else [context]:
+        if not isinstance(entry, dict):
+            continue
+        prefixes = {k: v for k, v in entry.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+        for term, definition in entry.items():
+            if term.startswith("@"):
+                continue
+            iri = definition if isinstance(definition, str) else None
+            if isinstance(definition, dict):
+                iri = definition.get("@id") if isinstance(definition.get("@id"), str) else None
+                _term_definitions(definition.get("@context"), found)
+            if iri and ":" in iri and not iri.startswith("http"):
+                prefix, _, rest = iri.partition(":")
+                iri = prefixes.get(prefix, prefix + ":") + rest
+            if iri:
+                found.append((term, iri))
+
+
+def test_every_name_the_bundled_contexts_give_a_checked_term_is_accepted() -> None:
+    """Found by the red team: OB defines AchievementCredential as OpenBadgeCredential; a genuine
+    AchievementCredential (the OB spec's own example type) was refused as not_compact."""
+    from core.credentials.loader import BUNDLED_CONTEXTS, load_context
+    from core.credentials.safe_mode import CHECKED_TERMS
+
+    found: list[tuple[str, str]] = []
+    for url in BUNDLED_CONTEXTS:
+        _term_definitions(load_context(url).get("@context"), found)
+    vocab = "https://purl.imsglobal.org/spec/vc/ob/vocab.html#"
+    resolved = [(t, vocab + i if i == "OpenBadgeCredential" else i) for t, i in found]
+    refused = [(t, i) for t, i in resolved if i in CHECKED_TERMS and t not in CHECKED_TERMS[i]]
+    assert refused == []
+    assert "AchievementCredential" in CHECKED_TERMS[vocab + "OpenBadgeCredential"]
+
+
+def test_an_achievement_credential_is_compact() -> None:
+    valid = golden("valid")
+    types = ["AchievementCredential" if t == "OpenBadgeCredential" else t for t in valid["type"]]
+    document = {k: v for k, v in {**valid, "type": types}.items() if k != "proof"}
+    canonical_nquads(document)  # strict: no NotCompactError
+
+
+def test_contexts_applied_thousands_of_times_are_stopped() -> None:
+    """Found by the red team: a property-scoped context listing the OB context 300 times, used
+    at 28 nesting levels (19 KB, ~330 values), had pyld process it 8,400 times: over 30 s of
+    CPU before any signature check. A context URL there is refused (below); context processing
+    is counted and bounded as well (60 inline contexts applied at 28 levels)."""
+    from core.credentials.jsonld import canonical_nquads
+    from core.errors import CanonicalizationLimitError
+
+    subject: dict[str, Any] = {"name": "x"}
+    node = subject
+    for _ in range(28):
+        node["p"] = {"name": "y"}
+        node = node["p"]
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"p": {"@id": "urn:x:p", "@context": [{"q": f"urn:x:{i}"} for i in range(60)]}},
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": G.ISSUER_DID,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": subject,
+    }
+    with pytest.raises(CanonicalizationLimitError):
+        canonical_nquads(document)
+    report = _verify({**document, "proof": golden("valid")["proof"]})
+    assert codes(report)["context"] == "canonicalization_limit"
+
+
+@pytest.mark.parametrize("where", ["scoped", "node"])
+def test_published_contexts_load_only_from_the_top_level_list(where: str) -> None:
+    """What made the repetition cheap to write: a scoped context (or a node's own context)
+    naming a bundled context by URL. Published contexts come from the top-level list only."""
+    from core.credentials.jsonld import canonical_nquads
+    from core.errors import InputError
+
+    ob = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+    valid = {k: v for k, v in golden("valid").items() if k != "proof"}
+    if where == "scoped":
+        valid["@context"] = [*valid["@context"], {"p": {"@id": "urn:x:p", "@context": [ob]}}]
+        valid["credentialSubject"] = {**valid["credentialSubject"], "p": {"name": "y"}}
+    else:
+        valid["credentialSubject"] = {**valid["credentialSubject"], "@context": ob}
+    with pytest.raises(InputError) as refused:
+        canonical_nquads(valid)
+    assert refused.value.code == "invalid_jsonld"
