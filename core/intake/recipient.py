@@ -47,11 +47,16 @@ def _email_matches(identifier: dict[str, Any], typed_email: str) -> bool | None:
     stored = identifier.get("identityHash")
     if not isinstance(stored, str):
         return None
-    if identifier.get("hashed") is True:
+    hashed = identifier.get("hashed")
+    if hashed is True:
         salt = identifier.get("salt")
         salt = salt if isinstance(salt, str) else ""
         return _same(identity_hash(typed_email, salt), stored)
-    return _same(typed_email.strip().lower(), stored.strip().lower())
+    if hashed is False:
+        return _same(typed_email.strip().lower(), stored.strip().lower())
+    # "true" (a string) signs the same RDF as true: anything but a JSON boolean is unreadable
+    # here, never "plain" (typing the stored hash itself would match).
+    return None
 
 
 def _name_key(name: str) -> str:

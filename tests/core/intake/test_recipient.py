@@ -83,3 +83,11 @@ def test_no_answer_before_the_proof_holds_and_nothing_revealed() -> None:
     )
     assert HASHED["identityHash"] not in str(answered.to_json())
     assert "s4lt" not in str(answered.to_json())
+
+
+def test_hashed_written_as_a_string_is_not_read_as_plain() -> None:
+    """Found by the red team: "hashed": "true" signs the same RDF as true (xsd:boolean), but was
+    read as "not hashed", so typing the stored hash itself gave a match."""
+    as_string = {**HASHED, "hashed": "true"}
+    assert _code(_credential(as_string), HASHED["identityHash"]) != "match"
+    assert _code(_credential(as_string), "ada@example.org") != "match"
