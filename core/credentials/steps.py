@@ -47,23 +47,30 @@ THIS_SERVICE = "this service"
 #: registered body's name reads as that name (the common confusables of Unicode TR 39).
 _LOOK_ALIKES = str.maketrans(
     {
-        **dict.fromkeys("аɑα", "a"), "в": "b", **dict.fromkeys("сϲ", "c"), "ԁ": "d",
-        **dict.fromkeys("еєε", "e"), "ɡ": "g", "һ": "h", **dict.fromkeys("іıιї", "i"),
-        "ј": "j", **dict.fromkeys("κк", "k"), **dict.fromkeys("ӏ", "l"), "м": "m",
-        **dict.fromkeys("ηп", "n"), **dict.fromkeys("оοσ", "o"), **dict.fromkeys("рρ", "p"),
-        "ԛ": "q", "ѕ": "s", **dict.fromkeys("тτ", "t"), **dict.fromkeys("υ", "u"),
-        **dict.fromkeys("νѵ", "v"), "ԝ": "w", **dict.fromkeys("хχ", "x"),
-        **dict.fromkeys("уγ", "y"), "ᴢ": "z",
+        **dict.fromkeys("аɑαⲁ", "a"), **dict.fromkeys("вʙ", "b"), **dict.fromkeys("сϲⲥᴄ", "c"),
+        **dict.fromkeys("ԁᴅ", "d"), **dict.fromkeys("еєεⲉᴇ", "e"), **dict.fromkeys("ɡɢ", "g"),
+        **dict.fromkeys("һʜ", "h"), **dict.fromkeys("іıιїɩⲓɪ", "i"), "ј": "j",
+        **dict.fromkeys("κкᴋ", "k"), **dict.fromkeys("ӏʟ", "l"), **dict.fromkeys("мᴍ", "m"),
+        **dict.fromkeys("ηпոɴ", "n"), **dict.fromkeys("оοσօⲟᴏ०٥۵", "o"),
+        **dict.fromkeys("рρⲣᴘ", "p"), "ԛ": "q", **dict.fromkeys("ѕꜱ", "s"),
+        **dict.fromkeys("тτᴛ", "t"), **dict.fromkeys("υսᴜ", "u"), **dict.fromkeys("νѵᴠ", "v"),
+        **dict.fromkeys("ԝᴡ", "w"), **dict.fromkeys("хχⲭ", "x"), **dict.fromkeys("уγʏ", "y"),
+        "ᴢ": "z",
     }
 )  # fmt: skip
 
 
 def loose_name(name: str) -> str:
-    """A name as people read it: Unicode-compatible forms, case, spacing, accents and letters
-    of other scripts that look Latin folded (two names equal here look alike)."""
+    """A name as people read it: compatibility forms (fullwidth, mathematical letters), case,
+    accents, invisible and format characters, punctuation and symbols dropped or folded, and
+    letters of other scripts that look Latin read as Latin (two names equal here look alike)."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
-    bare = "".join(c for c in folded if not unicodedata.combining(c))
-    return " ".join(bare.translate(_LOOK_ALIKES).split())
+    kept = "".join(
+        " " if unicodedata.category(c)[0] in "PSZ" else c
+        for c in folded
+        if unicodedata.category(c)[0] != "M" and unicodedata.category(c) not in ("Cf", "Cc")
+    )
+    return " ".join(kept.translate(_LOOK_ALIKES).split())
 
 
 class Stop(Exception):

@@ -300,6 +300,18 @@ def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(clien
         "acme  CERTIFICATION",
         "\u0410CME Certification",  # a Cyrillic A
         "ACME Cert\u0456fic\u0430tion",  # Cyrillic i and a
+        # Round 2 of the red team: invisible characters, other scripts, punctuation.
+        "ACME Certi\u200bfication",  # zero-width space
+        "ACME Certi\u00adfication",  # soft hyphen
+        "ACME Certifi\u2060cation\ufeff",  # word joiner, BOM
+        "\u202eACME Certification",  # right-to-left override
+        "ACME Certificati\u0585n",  # Armenian o
+        "ACME Certificati\u2c9fn",  # Coptic o
+        "ACME Cert\u0269fication",  # Latin iota
+        "ACME Certification.",
+        "ACME-Certification",
+        "\uff21\uff23\uff2d\uff25 Certification",  # fullwidth
+        "\U0001d400CME Certification",  # mathematical bold A
     ],
 )
 def test_a_foreign_issuer_wearing_a_body_name_is_not_named_on_the_page(
