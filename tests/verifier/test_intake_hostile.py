@@ -118,6 +118,16 @@ def test_a_zip_bomb_page_content_is_refused_before_drawing(client) -> None:
     _refused(verify_file(client, pdf), "pdf_too_complex")
 
 
+def test_page_content_of_megabytes_of_drawing_is_refused_before_drawing(client) -> None:
+    """Found by the red team: 44 KB inflating to 15 MB of fill operators (under the old 16 MiB
+    budget) kept pdfium drawing for the whole 10 s cap, a sync web worker waiting on it. A
+    certificate's page 1 holds some 11 KB of content; the budget is 1 MiB."""
+    operators = b"0 0 m 1 1 l 2 0 l f\n" * ((2 << 20) // 20)
+    pdf = _raw_pdf([], zlib.compress(operators, 9), b"/Filter /FlateDecode")
+    assert len(pdf) < 100_000
+    _refused(verify_file(client, pdf), "pdf_too_complex")
+
+
 def test_a_page_image_of_a_billion_pixels_is_refused(client) -> None:
     pdf = _raw_pdf(
         [
