@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 import threading
 import time
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import timedelta
@@ -118,17 +120,22 @@ class _TtlCache(Generic[K, V]):
 
 
 def _network_of(url: str) -> str:
-    """What a stall is remembered by: the host name, or for an address its network (/64 for
-    IPv6, /24 for IPv4): a fresh address of one unreachable network in every request is the
-    same stall."""
+    """What a stall is remembered by: for an address its network (/64 for IPv6, /24 for IPv4,
+    however the address is spelled: 16909061, 0x1020307 and 1.2.776 are all 1.2.3.x to the
+    resolver), for a name its last two labels (fresh names under one domain are one server):
+    a fresh spelling in every request is the same stall."""
     try:
-        host = (urlsplit(url).hostname or "").lower()
+        host = urlsplit(url).hostname or ""
     except ValueError:
         return url
+    host = unicodedata.normalize("NFKC", host).lower().rstrip(".")
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return host
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))  # the resolver's old forms
+        except OSError:
+            return ".".join(host.rsplit(".", 2)[-2:])
     prefix = 64 if address.version == 6 else 24
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 

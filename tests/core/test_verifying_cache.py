@@ -111,3 +111,30 @@ def test_addresses_of_one_network_that_time_out_fail_fast_together(
     # One attempt per network (/64 for IPv6, /24 for IPv4), the rest refused at once.
     assert calls == ["https://[2001:db8:1:2::1]/c/1", "https://203.0.113.7/c/1"]
     assert cache.get("https://[2001:db8:1:3::1]/c/1", 60, lambda url: b"{}") == b"{}"
+
+
+def test_other_spellings_of_one_network_share_its_stall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the red team (round 2): 16909061, 0x1020307, 1.2.776 or fullwidth digits are all
+    1.2.3.x to the resolver, and fresh names under one domain all one server."""
+    now = [1000.0]
+    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
+    calls: list[str] = []
+
+    def stalling(url: str) -> bytes:
+        calls.append(url)
+        raise FetchError("timed out", code="fetch_timeout")
+
+    cache = _FetchCache()
+    for url in (
+        "https://1.2.3.4/a",
+        "https://16909061/a",
+        "https://0x1020307/a",
+        "https://1.2.776/a",
+        "https://\uff11.\uff12.\uff13.\uff14/a",
+        "https://a1.stall.example/x",
+        "https://b2.stall.example/x",
+        "https://c3.deep.STALL.example./x",
+    ):
+        with pytest.raises(FetchError):
+            cache.get(url, 60, stalling)
+    assert calls == ["https://1.2.3.4/a", "https://a1.stall.example/x"]
