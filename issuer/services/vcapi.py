@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from core.audit.log import append as audit
 from core.clock import isoformat_z
+from core.credentials.jsonld import canonical_nquads
 from core.credentials.schema import schema_problems
 from core.credentials.untrusted import find_control_characters
 from core.db.models import Credential, Organization
@@ -105,12 +106,41 @@ def _problems(deps: Deps, credential: Any, did: str) -> list[dict[str, str]]:
     return problems
 
 
+# The credential node's IRI in canonical N-Quads: the subject typed VerifiableCredential.
+_CREDENTIAL_IRI = re.compile(
+    r"^<([^<>]*)> <http://www\.w3\.org/1999/02/22-rdf-syntax-ns#type> "
+    r"<https://www\.w3\.org/2018/credentials#VerifiableCredential> \.$",
+    re.MULTILINE,
+)
+
+
+def _signs_a_managed_certificate(deps: Deps, credential: dict[str, Any]) -> bool:
+    """Whether the credential the proof would sign has the id of a managed certificate in its
+    RDF, however the JSON spells it (a prefix term of an embedded context made
+    "cert:a5f1-881c8e7eeb37" one)."""
+    document = {k: v for k, v in credential.items() if k != "proof"}
+    try:
+        nquads = canonical_nquads(document, max_work=deps.settings.canonicalization_max_work)
+    except (CredentialError, InputError):
+        return False  # the signer refuses it, and says why
+    ids = set(_CREDENTIAL_IRI.findall(nquads))
+    return any(_names_managed_certificate(deps, iri) for iri in ids)
+
+
 def sign_vc_api_request(deps: Deps, org: Organization, body: dict[str, Any]) -> dict[str, Any]:
     """Validate `{"credential": {...}, "options": {...}}` and return the signed credential."""
     did = org_did(deps.settings, org.slug)
     credential = body.get("credential")
     options = body.get("options", {})
     problems = _problems(deps, credential, did)
+    if not problems and _signs_a_managed_certificate(deps, credential):  # type: ignore[arg-type]
+        problems.append(
+            {
+                "path": "credential.id",
+                "message": "the id names a managed certificate of this service: issue "
+                "certificates with POST /api/v1/credentials",
+            }
+        )
     if not isinstance(options, dict):
         problems.append({"path": "options", "message": "must be an object"})
     if problems:

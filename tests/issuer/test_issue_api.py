@@ -279,3 +279,24 @@ def test_no_spelling_of_a_managed_certificate_id_is_signed(
     )
     assert response.status_code == 400, copy_without_status["id"]
     assert [p["path"] for p in response.json["error"]["problems"]] == ["credential.id"]
+
+
+def test_a_managed_certificate_id_made_by_a_prefix_is_not_signed(
+    client, acme, issue, ada_request, settings
+) -> None:
+    """Red team, round 3: a prefix term of an embedded context spelled the id without its full
+    UUID ("cert:a5f1-881c8e7eeb37"); the signed RDF named the revoked certificate all the same."""
+    managed = issue(acme, ada_request)["credential"]
+    uuid = managed["id"].rsplit("/", 1)[1]
+    copy_without_status = {
+        k: v for k, v in managed.items() if k not in ("proof", "credentialStatus")
+    }
+    head, tail = uuid[:19], uuid[19:]
+    prefix = {"cert": {"@id": f"{settings.base_url}/c/{head}", "@prefix": True}}
+    copy_without_status["@context"] = [*managed["@context"], prefix]
+    copy_without_status["id"] = f"cert:{tail}"
+    response = client.post(
+        "/credentials/issue", json={"credential": copy_without_status}, headers=acme.auth
+    )
+    assert response.status_code == 400, response.json
+    assert [p["path"] for p in response.json["error"]["problems"]] == ["credential.id"]
