@@ -185,6 +185,44 @@ def _bounded_length(stream: Any, budget: int) -> int:
     return size
 
 
+#: Operators page 1 may have drawn, forms counted each time they are drawn (a certificate has
+#: about a thousand): `/F Do` twenty thousand times, or forms inside forms, drew for 10 s from
+#: under a kilobyte.
+MAX_DRAWN_OPERATORS = 200_000
+#: Forms inside forms inside page 1 (a certificate has none).
+MAX_FORM_DEPTH = 3
+
+
+def _drawn_operators(
+    stream: Any, resources: Any, depth: int, seen: dict[Any, int], budget: list[int]
+) -> int:
+    """The operators drawing ``stream`` runs, each form it draws counted as often as it is
+    drawn (memoized per form; every form's decoded bytes out of one ``budget``); InputError
+    beyond the limits."""
+    import pikepdf
+
+    if depth > MAX_FORM_DEPTH:
+        raise _too_complex("page 1 of the PDF nests forms too deep")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    total = 0
+    for instruction in pikepdf.parse_content_stream(stream):
+        total += 1
+        operator, operands = str(instruction.operator), instruction.operands
+        if operator == "Do" and operands and xobjects is not None:
+            form = xobjects.get(str(operands[0]))
+            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
+                key = form.objgen
+                if key not in seen or key == (0, 0):
+                    budget[0] -= _bounded_length(form, budget[0])
+                    seen[key] = _drawn_operators(
+                        form, form.get("/Resources", resources), depth + 1, seen, budget
+                    )
+                total += seen[key]
+        if total > MAX_DRAWN_OPERATORS:
+            raise _too_complex("page 1 of the PDF draws too much")
+    return total
+
+
 def _check_page_one(page: Any) -> None:
     """Page 1's content streams, forms and images are within the limits before it is drawn."""
     import pikepdf
@@ -206,6 +244,9 @@ def _check_page_one(page: Any) -> None:
     for stream in streams:
         if isinstance(stream, pikepdf.Stream):
             budget -= _bounded_length(stream, budget)
+    # Within the byte budget, each stream is now parsed (never drawn) to count what drawing it
+    # costs, forms as often as they are drawn.
+    _drawn_operators(page.obj, resources, 0, {}, [MAX_PAGE_CONTENT_BYTES])
 
 
 def _page_one_qr_texts(untrusted_pdf: bytes) -> tuple[str, ...]:

@@ -185,3 +185,35 @@ def test_a_huge_svg_is_read_in_the_capped_child_not_the_web_worker(client, monke
     assert response.status_code == 400, response.data[:300]
     assert response.json["error"]["code"] in ("no_credential", "unreadable_badge")
     assert read_in_child == ["svg_credential"]
+
+
+def _form_pdf(page_draws: int, levels: int) -> bytes:
+    """Page 1 draws form 1 ``page_draws`` times; each form draws the next as often; the last
+    fills the page twenty times: page_draws ** levels * 20 fills from a few hundred bytes."""
+    fill = b"0 0 m 600 800 l 600 0 l 0 800 l f\n" * 20
+    draw = b"/F Do\n" * page_draws
+    forms = []
+    for level in range(levels):
+        last = level == levels - 1
+        body = fill if last else draw
+        resources = b"" if last else b" /Resources << /XObject << /F %d 0 R >> >>" % (6 + level)
+        forms.append(
+            b"<< /Type /XObject /Subtype /Form /BBox [0 0 600 800]%s /Length %d >>\nstream\n"
+            % (resources, len(body))
+            + body
+            + b"\nendstream"
+        )
+    return _raw_pdf(forms, draw).replace(
+        b"/Contents 4 0 R >>", b"/Contents 4 0 R /Resources << /XObject << /F 5 0 R >> >> >>"
+    )
+
+
+@pytest.mark.parametrize(("page_draws", "levels"), [(20_000, 1), (100, 2), (30, 3)])
+def test_forms_drawn_thousands_of_times_are_refused_before_drawing(
+    client, page_draws: int, levels: int
+) -> None:
+    """Found by the red team (round 3): the content budget counted each stream once, not how
+    often it is drawn, and forms inside forms not at all: 864 bytes held a worker for 10 s."""
+    pdf = _form_pdf(page_draws, levels)
+    assert len(pdf) < 200_000
+    _refused(verify_file(client, pdf), "pdf_too_complex")
