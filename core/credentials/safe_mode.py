@@ -25,19 +25,22 @@ from typing import Any
 
 from pyld import jsonld as pyld_jsonld
 
+from core.credentials.loader import load_context
 from core.errors import (
     CanonicalizationLimitError,
+    ContextError,
     InputError,
     NotCompactError,
     UnsignedDataError,
 )
 
 MAX_REPORTED = 20
-#: Context entries one document may have processed, scoped contexts counted at each use: a
-#: credential needs some tens (its contexts, then the type-scoped ones of its nodes); a
-#: property-scoped context repeating a bundled one, nested, made pyld process it thousands of
-#: times (over 30 s of CPU for 19 KB).
-MAX_CONTEXT_ENTRIES = 1000
+#: Term definitions one document may have processed, contexts counted at each use (a URL by
+#: the terms of the bundled context it names): a credential needs some thousands (its
+#: contexts, then the type-scoped ones of its nodes); a scoped context repeated at every level
+#: of a nesting, or a big inline one used by hundreds of nodes, had pyld process hundreds of
+#: thousands (seconds to minutes of CPU from 20-30 KB).
+MAX_TERM_DEFINITIONS = 20_000
 # jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
 _LANGUAGE_TAG = re.compile(r"\A[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z")
 # Datatypes that only language-tagged strings may carry (RDF 1.1 / 1.2, JSON-LD i18n).
@@ -91,6 +94,19 @@ _arrayify = pyld_jsonld.JsonLdProcessor.arrayify
 _context_value = pyld_jsonld.JsonLdProcessor.get_context_value
 
 
+def _definitions_in(context: Any) -> int:
+    """The term definitions one context entry brings (at least 1): a bundled context's by its
+    URL, an embedded one's by its keys."""
+    if isinstance(context, str):
+        try:
+            context = load_context(context).get("@context")
+        except ContextError:
+            return 1
+    if isinstance(context, list):
+        return max(1, sum(_definitions_in(c) for c in context if not isinstance(c, str)))
+    return max(1, len(context)) if isinstance(context, dict) else 1
+
+
 def _local_name(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
@@ -106,7 +122,7 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
         self.malformed: list[tuple[str, str, str]] = []
         #: (term, kind, why): written otherwise than with the term its contexts define for it
         self.not_compact: list[tuple[str, str, str]] = []
-        self._context_entries = 0
+        self._term_definitions = 0
         # id(active context) -> (that context, the IRIs its terms stand for)
         self._term_iris: dict[int, tuple[Any, frozenset[str]]] = {}
 
@@ -195,10 +211,11 @@ class SafeProcessor(pyld_jsonld.JsonLdProcessor):  # type: ignore[misc]
     def _process_context(  # type: ignore[no-untyped-def]
         self, active_ctx, local_ctx, options, *args, **kwargs
     ):
-        self._context_entries += len(local_ctx) if isinstance(local_ctx, list) else 1
-        if self._context_entries > MAX_CONTEXT_ENTRIES:
+        self._term_definitions += sum(_definitions_in(entry) for entry in _arrayify(local_ctx))
+        if self._term_definitions > MAX_TERM_DEFINITIONS:
             raise CanonicalizationLimitError(
-                f"the document has JSON-LD contexts applied more than {MAX_CONTEXT_ENTRIES} times"
+                f"the document's JSON-LD contexts define more than {MAX_TERM_DEFINITIONS} terms"
+                " as they are applied"
             )
         return super()._process_context(active_ctx, local_ctx, options, *args, **kwargs)
 

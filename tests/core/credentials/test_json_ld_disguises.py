@@ -222,7 +222,8 @@ def test_contexts_applied_thousands_of_times_are_stopped() -> None:
     """Found by the red team: a property-scoped context listing the OB context 300 times, used
     at 28 nesting levels (19 KB, ~330 values), had pyld process it 8,400 times: over 30 s of
     CPU before any signature check. A context URL there is refused (below); context processing
-    is counted and bounded as well (60 inline contexts applied at 28 levels)."""
+    is bounded as well, by the term definitions processed (60 inline contexts of 20 terms,
+    applied at 28 levels)."""
     from core.credentials.jsonld import canonical_nquads
     from core.errors import CanonicalizationLimitError
 
@@ -234,7 +235,12 @@ def test_contexts_applied_thousands_of_times_are_stopped() -> None:
     document = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
-            {"p": {"@id": "urn:x:p", "@context": [{"q": f"urn:x:{i}"} for i in range(60)]}},
+            {
+                "p": {
+                    "@id": "urn:x:p",
+                    "@context": [{f"q{j}": f"urn:x:{i}:{j}" for j in range(20)} for i in range(60)],
+                }
+            },
         ],
         "type": ["VerifiableCredential"],
         "issuer": G.ISSUER_DID,
@@ -264,3 +270,25 @@ def test_published_contexts_load_only_from_the_top_level_list(where: str) -> Non
     with pytest.raises(InputError) as refused:
         canonical_nquads(valid)
     assert refused.value.code == "invalid_jsonld"
+
+
+def test_a_big_inline_type_scoped_context_used_by_many_nodes_is_stopped() -> None:
+    """Found by the red team (round 3): an inline type-scoped context of ~975 terms used by
+    ~487 nodes (28 KB, under the value cap) counted 487 entries but processed 475,000 term
+    definitions: 3 s per request. The budget counts term definitions."""
+    from core.credentials.jsonld import canonical_nquads
+    from core.errors import CanonicalizationLimitError
+
+    inner = {f"t{i}": f"urn:x:{i}" for i in range(975)}
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"T": {"@id": "urn:x:T", "@context": inner}, "p": "urn:x:p"},
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": G.ISSUER_DID,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"p": [{"type": "T"} for _ in range(487)]},
+    }
+    with pytest.raises(CanonicalizationLimitError):
+        canonical_nquads(document)
