@@ -43,34 +43,63 @@ class IssuerRegistry(Protocol):
 THIS_SERVICE = "this service"
 
 
-#: Letters of other scripts drawn like Latin ones (after case folding): a look-alike of a
-#: registered body's name reads as that name (the common confusables of Unicode TR 39).
-_LOOK_ALIKES = str.maketrans(
+#: Capitals of other scripts drawn like Latin capitals (mapped before case folding, which would
+#: turn Greek Ν into ν, a "v").
+_CAPITALS = str.maketrans(
     {
-        **dict.fromkeys("аɑαⲁ", "a"), **dict.fromkeys("вʙ", "b"), **dict.fromkeys("сϲⲥᴄ", "c"),
-        **dict.fromkeys("ԁᴅ", "d"), **dict.fromkeys("еєεⲉᴇ", "e"), **dict.fromkeys("ɡɢ", "g"),
-        **dict.fromkeys("һʜ", "h"), **dict.fromkeys("іıιїɩⲓɪ", "i"), "ј": "j",
-        **dict.fromkeys("κкᴋ", "k"), **dict.fromkeys("ӏʟ", "l"), **dict.fromkeys("мᴍ", "m"),
-        **dict.fromkeys("ηпոɴ", "n"), **dict.fromkeys("оοσօⲟᴏ०٥۵", "o"),
-        **dict.fromkeys("рρⲣᴘ", "p"), "ԛ": "q", **dict.fromkeys("ѕꜱ", "s"),
-        **dict.fromkeys("тτᴛ", "t"), **dict.fromkeys("υսᴜ", "u"), **dict.fromkeys("νѵᴠ", "v"),
-        **dict.fromkeys("ԝᴡ", "w"), **dict.fromkeys("хχⲭ", "x"), **dict.fromkeys("уγʏ", "y"),
-        "ᴢ": "z",
+        **dict.fromkeys("ΑАᎪꓮ", "A"), **dict.fromkeys("ΒВᏴꓐ", "B"), **dict.fromkeys("СϹᏟꓚ", "C"),
+        **dict.fromkeys("Ꭰꓓ", "D"), **dict.fromkeys("ΕЕᎬꓰ", "E"), **dict.fromkeys("ꓝ", "F"),
+        **dict.fromkeys("ᏀꓖԌ", "G"), **dict.fromkeys("ΗНᎻꓧ", "H"), **dict.fromkeys("ΙІӀꓲ", "I"),
+        **dict.fromkeys("ЈᎫꓙ", "J"), **dict.fromkeys("ΚКᏦꓗ", "K"), **dict.fromkeys("ᏞꓡⅬ", "L"),
+        **dict.fromkeys("ΜМᎷꓟ", "M"), **dict.fromkeys("Νꓠ", "N"), **dict.fromkeys("ΟОՕꓳ", "O"),
+        **dict.fromkeys("ΡРᏢꓑ", "P"), **dict.fromkeys("ԚⵕQ", "Q"), **dict.fromkeys("ᎡꓣƦ", "R"),
+        **dict.fromkeys("ЅᏚꓢ", "S"), **dict.fromkeys("ΤТᎢꓔ", "T"), **dict.fromkeys("ꓴՍ", "U"),
+        **dict.fromkeys("ᏙꓦѴ", "V"), **dict.fromkeys("ᎳꓪԜ", "W"), **dict.fromkeys("ΧХꓫ", "X"),
+        **dict.fromkeys("ΥҮꓬ", "Y"), **dict.fromkeys("ΖᏃꓜ", "Z"),
     }
 )  # fmt: skip
+#: Small letters of other scripts drawn like Latin ones (after case folding): a look-alike of
+#: a registered body's name reads as that name (the common confusables of Unicode TR 39).
+_LOOK_ALIKES = str.maketrans(
+    {
+        **dict.fromkeys("аɑαⲁᴀꭺ", "a"), **dict.fromkeys("вʙ", "b"), **dict.fromkeys("сϲⲥᴄ", "c"),
+        **dict.fromkeys("ԁᴅ", "d"), **dict.fromkeys("еєεⲉᴇ", "e"), **dict.fromkeys("ɡɢԍց", "g"),
+        **dict.fromkeys("һʜ", "h"), **dict.fromkeys("ј", "j"), **dict.fromkeys("κкᴋ", "k"),
+        **dict.fromkeys("мᴍ", "m"), **dict.fromkeys("ηпոɴ", "n"),
+        **dict.fromkeys("оοσօⲟᴏ०٥۵0", "o"), **dict.fromkeys("рρⲣᴘ", "p"), "ԛ": "q",
+        **dict.fromkeys("гʀꭇ", "r"), **dict.fromkeys("ѕꜱ", "s"), **dict.fromkeys("тτᴛ", "t"),
+        **dict.fromkeys("υսᴜ", "u"), **dict.fromkeys("νѵᴠ", "v"), **dict.fromkeys("ԝᴡ", "w"),
+        **dict.fromkeys("хχⲭ", "x"), **dict.fromkeys("уγʏ", "y"), "ᴢ": "z",
+        # i, l, 1 and I (folded to i) read alike: one letter for all of them.
+        **dict.fromkeys("іıιїɩⲓɪӏl1|", "i"),
+    }
+)  # fmt: skip
+#: Letters drawn as nothing (Hangul fillers) and other default-ignorable letters.
+_INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u17b4\u17b5\u180b\u180c\u180d\u180e\u2800")
+#: Latin letter pairs read as one letter.
+_DIGRAPHS = (("rn", "m"), ("vv", "w"))
 
 
 def loose_name(name: str) -> str:
     """A name as people read it: compatibility forms (fullwidth, mathematical letters), case,
     accents, invisible and format characters, punctuation and symbols dropped or folded, and
-    letters of other scripts that look Latin read as Latin (two names equal here look alike)."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    letters of other scripts (or digits) that look Latin read as Latin, spaces ignored: two
+    names equal here look alike (and a few that do not: harmless, since it only withholds an
+    unknown issuer's claimed name)."""
+    capitals = unicodedata.normalize("NFKC", name).translate(_CAPITALS)
+    folded = unicodedata.normalize("NFKD", capitals.casefold())
     kept = "".join(
         " " if unicodedata.category(c)[0] in "PSZ" else c
         for c in folded
-        if unicodedata.category(c)[0] != "M" and unicodedata.category(c) not in ("Cf", "Cc")
+        if unicodedata.category(c)[0] != "M"
+        and unicodedata.category(c) not in ("Cf", "Cc")
+        and c not in _INVISIBLE
     )
-    return " ".join(kept.translate(_LOOK_ALIKES).split())
+    # Without any space at all: an invisible letter may stand for one, or sit inside a word.
+    read = "".join(kept.translate(_LOOK_ALIKES).split())
+    for pair, letter in _DIGRAPHS:
+        read = read.replace(pair, letter)
+    return read
 
 
 class Stop(Exception):

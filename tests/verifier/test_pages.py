@@ -312,6 +312,18 @@ def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(clien
         "ACME-Certification",
         "\uff21\uff23\uff2d\uff25 Certification",  # fullwidth
         "\U0001d400CME Certification",  # mathematical bold A
+        # Round 3: Hangul fillers, capitals of other scripts, more scripts, Latin look-alikes.
+        "ACME\u3164Certification",
+        "ACME Certi\uffa0fication",
+        "ACME Certificatio\u039d",  # Greek capital Nu
+        "A\u13a2ME Certification".replace("\u13a2", "\u13df"),  # Cherokee C
+        "\u13aaCME Certification",  # Cherokee A
+        "ACME Certificati\ua4f3n",  # Lisu O
+        "ACME Certificati0n",
+        "ACME Cert1fication",
+        "ACME CERTlFICATION",
+        "ACrnE Certification",
+        "\u1d00CME Certification",  # Latin small capital A
     ],
 )
 def test_a_foreign_issuer_wearing_a_body_name_is_not_named_on_the_page(
