@@ -50,9 +50,11 @@ def test_writes_still_wait_for_each_other(app, acme, ada_request, runtime) -> No
             deps, find_org(deps.session, acme.slug), parse_issue_request(ada_request), actor="test"
         )
         thread, results = _in_thread(
-            lambda: app.test_client()
-            .post("/api/v1/credentials", json=ada_request, headers=acme.auth)
-            .status_code
+            lambda: (
+                app.test_client()
+                .post("/api/v1/credentials", json=ada_request, headers=acme.auth)
+                .status_code
+            )
         )
         thread.join(timeout=0.5)
         assert thread.is_alive()  # queued behind the open unit of work

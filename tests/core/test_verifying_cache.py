@@ -85,47 +85,43 @@ def test_without_a_cache_period_nothing_is_remembered() -> None:
     assert len(calls) == 2
 
 
-def test_addresses_of_one_network_that_time_out_fail_fast_together(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Found by the red team: a fresh unreachable IPv6 address in every request escaped the
-    per-host memory and held a sync worker for the fetch timeout each time."""
-    now = [1000.0]
-    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
-    calls: list[str] = []
+class _Stalls:
+    """A loader whose every fetch times out, recording the URLs it was asked for."""
 
-    def stalling(url: str) -> bytes:
-        calls.append(url)
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __call__(self, url: str) -> bytes:
+        self.calls.append(url)
         raise FetchError("timed out", code="fetch_timeout")
 
+    def try_each(self, cache: _FetchCache, urls: tuple[str, ...]) -> list[str]:
+        for url in urls:
+            with pytest.raises(FetchError):
+                cache.get(url, 60, self)
+        return self.calls
+
+
+def test_addresses_of_one_network_that_time_out_fail_fast_together() -> None:
+    """Found by the red team: a fresh unreachable IPv6 address in every request escaped the
+    per-host memory and held a sync worker for the fetch timeout each time."""
     cache = _FetchCache()
-    for url in (
+    urls = (
         "https://[2001:db8:1:2::1]/c/1",
         "https://[2001:db8:1:2::ffff]/c/1",
         "https://[2001:db8:1:2:aaaa::5]:8443/x",
         "https://203.0.113.7/c/1",
         "https://203.0.113.200/c/1",
-    ):
-        with pytest.raises(FetchError):
-            cache.get(url, 60, stalling)
+    )
     # One attempt per network (/64 for IPv6, /24 for IPv4), the rest refused at once.
-    assert calls == ["https://[2001:db8:1:2::1]/c/1", "https://203.0.113.7/c/1"]
+    assert _Stalls().try_each(cache, urls) == [urls[0], urls[3]]
     assert cache.get("https://[2001:db8:1:3::1]/c/1", 60, lambda url: b"{}") == b"{}"
 
 
-def test_other_spellings_of_one_network_share_its_stall(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_other_spellings_of_one_network_share_its_stall() -> None:
     """Found by the red team (round 2): 16909061, 0x1020307, 1.2.776 or fullwidth digits are all
     1.2.3.x to the resolver, and fresh names under one domain all one server."""
-    now = [1000.0]
-    monkeypatch.setattr("core.verifying.time.monotonic", lambda: now[0])
-    calls: list[str] = []
-
-    def stalling(url: str) -> bytes:
-        calls.append(url)
-        raise FetchError("timed out", code="fetch_timeout")
-
-    cache = _FetchCache()
-    for url in (
+    urls = (
         "https://1.2.3.4/a",
         "https://16909061/a",
         "https://0x1020307/a",
@@ -134,7 +130,5 @@ def test_other_spellings_of_one_network_share_its_stall(monkeypatch: pytest.Monk
         "https://a1.stall.example/x",
         "https://b2.stall.example/x",
         "https://c3.deep.STALL.example./x",
-    ):
-        with pytest.raises(FetchError):
-            cache.get(url, 60, stalling)
-    assert calls == ["https://1.2.3.4/a", "https://a1.stall.example/x"]
+    )
+    assert _Stalls().try_each(_FetchCache(), urls) == [urls[0], urls[5]]
