@@ -167,18 +167,23 @@ def certificate_context(
             "level": str(options.get("level", "")),
         },
         "results": _results(achievement, subject, language) if show_results else [],
-        "body": {
-            "name": org.name,
-            "legal_name": org.legal_name or org.name,
-            "siret": org.siret,
-            "nda": org.nda,
-            "address": org.address,
-            "url": org.url,
-        },
+        "body": body_mentions(org),
         "signatory": {
             "name": signatory.name or org.signatory_name,
             "role": signatory.role or org.signatory_role,
         },
         # Images, as URLs the renderer resolves (core.documents.pdf assets).
         "images": {"qr": "sceau:qr.png"},
+    }
+
+
+def body_mentions(org: Organization) -> dict[str, Any]:
+    """The body's legal mentions, as the certificate and every official document print them."""
+    return {
+        "name": org.name,
+        "legal_name": org.legal_name or org.name,
+        "siret": org.siret,
+        "nda": org.nda,
+        "address": org.address,
+        "url": org.url,
     }

@@ -12,7 +12,8 @@ from typing import Any
 
 from core.db.models import Organization
 from core.deps import Deps
-from core.documents.official import body_mentions, sealed_official
+from core.documents.certificate_data import body_mentions
+from core.documents.official import sealed_official
 
 TEMPLATE = "minutes.html"
 

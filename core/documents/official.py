@@ -82,18 +82,6 @@ _environment = Environment(
 _environment.filters.update(day=_day, instant=_instant, number=_number, percent=_percent)
 
 
-def body_mentions(org: Organization) -> dict[str, Any]:
-    """The body's legal mentions, as every official document prints them."""
-    return {
-        "name": org.name,
-        "legal_name": org.legal_name or org.name,
-        "siret": org.siret,
-        "nda": org.nda,
-        "address": org.address,
-        "url": org.url,
-    }
-
-
 def template_digest(*names: str) -> str:
     """SHA-256 of the sources of templates ``names`` and the shared stylesheet: a change of
     Sceau's templates is a change of the documents they make."""

@@ -15,8 +15,8 @@ from core.db.models.document import ANNUAL_REPORT
 from core.deps import Deps
 from core.documents.annual_report import TEMPLATE, make_report_pdf, report_context
 from core.documents.archive import ArchiveStore, store_document
-from core.documents.certificate_data import document_language
-from core.documents.official import body_mentions, template_digest
+from core.documents.certificate_data import body_mentions, document_language
+from core.documents.official import template_digest
 from issuer.services.reports import annual_report
 
 PDF = "application/pdf"
