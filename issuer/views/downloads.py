@@ -25,13 +25,17 @@ def archived_pdf(store: ArchiveStore, document: Document, download_name: str) ->
     return response
 
 
-def spooled_pdf(write: Callable[[BinaryIO], Any], folder: Path, download_name: str) -> Response:
-    """A PDF that ``write`` builds into an anonymous temporary file under ``folder``, streamed
-    from disk: a session's print file can be far larger than a worker should hold in memory.
-    The file disappears when the response is closed (or at once if ``write`` fails)."""
-    folder.mkdir(parents=True, exist_ok=True)
+def spooled_download(
+    write: Callable[[BinaryIO], Any], mimetype: str, download_name: str, folder: Path | None = None
+) -> Response:
+    """A file that ``write`` builds into an anonymous temporary file (under ``folder``),
+    streamed from disk as an attachment, never cached: a session's print file or archive can
+    be far larger than a worker should hold in memory, and holds personal data. The file
+    disappears when the response is closed (or at once if ``write`` fails)."""
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
     # Not a context manager: the response closes the file once it has been sent.
-    handle = tempfile.TemporaryFile(dir=folder, prefix="print-")  # noqa: SIM115
+    handle = tempfile.TemporaryFile(dir=folder, prefix="download-")  # noqa: SIM115
     try:
         write(handle)
         size = handle.tell()
@@ -39,6 +43,20 @@ def spooled_pdf(write: Callable[[BinaryIO], Any], folder: Path, download_name: s
     except BaseException:
         handle.close()
         raise
-    response = send_file(handle, mimetype=PDF, as_attachment=True, download_name=download_name)
+    response = send_file(
+        handle,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=download_name,
+        conditional=False,
+        etag=False,
+        max_age=0,
+    )
     response.content_length = size
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def spooled_pdf(write: Callable[[BinaryIO], Any], folder: Path, download_name: str) -> Response:
+    """A PDF built into a temporary file under ``folder`` and streamed (spooled_download)."""
+    return spooled_download(write, PDF, download_name, folder)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 from collections.abc import Callable, Iterable
 from typing import IO
 
-from flask import Response, send_file
+from flask import Response
+
+from issuer.views.downloads import spooled_download
 
 #: A cell starting with one of these is a formula to a spreadsheet: prefixed with a quote.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -45,24 +46,6 @@ def csv_response(rows: Iterable[list[str]], filename: str) -> Response:
 
 
 def zip_response(write: Callable[[IO[bytes]], object], filename: str) -> Response:
-    """The ZIP that ``write(file)`` writes, sent as an attachment from a temporary file (gone
-    once the response is closed): a large archive never sits in memory whole."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (send_file closes it after the response)
-    try:
-        write(out)
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    response = send_file(
-        out,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=filename,
-        conditional=False,
-        etag=False,
-        max_age=0,
-    )
-    # Personal data: no shared cache keeps it.
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    """The ZIP that ``write(file)`` writes, streamed from a temporary file, never cached
+    (spooled_download): a large archive never sits in memory whole."""
+    return spooled_download(write, "application/zip", filename)
