@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pikepdf
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sceau_test_support import self_signed_certificate
 
 from core.documents.seal import sign_with
 from core.documents.seal_keys import OpenSeal
@@ -79,20 +78,8 @@ def self_made_seal(common_name: str = "Acme Certification") -> OpenSeal:
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, common_name),
         ]
     )
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False), True
-        )
-        .sign(key, hashes.SHA256())
-    )
+    usage = x509.KeyUsage(True, True, False, False, False, False, False, False, False)
+    certificate = self_signed_certificate(key, name, (usage, True))
     return OpenSeal(-1, certificate, (), key, False)
 
 

@@ -22,22 +22,35 @@ from core.credentials.builder import Recipient, Result, achievement_document, bu
 GOLDEN_DIR = Path(__file__).resolve().parent / "vectors" / "golden"
 
 
-def self_signed_tls(folder: Path) -> tuple[Path, Path]:
-    """(certificate, key) PEM files for "localhost", valid one day either side of now."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+def self_signed_certificate(
+    key: Any, name: x509.Name, *extensions: tuple[x509.ExtensionType, bool], days: int = 30
+) -> x509.Certificate:
+    """A certificate ``key`` signs for itself, valid from a day ago for ``days`` days, with
+    ``(extension, critical)`` pairs."""
     now = dt.datetime.now(dt.UTC)
-    certificate = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+        .not_valid_after(now + dt.timedelta(days=days))
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical)
+    return builder.sign(key, hashes.SHA256())
+
+
+def self_signed_tls(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) PEM files for "localhost", valid one day either side of now."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = self_signed_certificate(
+        key,
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
+        (x509.SubjectAlternativeName([x509.DNSName("localhost")]), False),
+        (x509.BasicConstraints(ca=True, path_length=None), True),
+        days=1,
     )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))

@@ -6,7 +6,6 @@ import asyncio
 import dataclasses
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -15,7 +14,6 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -25,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import (
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from documents_support import check_seal, instance_ca
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from sceau_test_support import self_signed_certificate
 
 from core.db.models import Credential
 from core.documents.seal import TimestampUnavailable, seal_pdf
@@ -33,17 +32,8 @@ from core.documents.seal import TimestampUnavailable, seal_pdf
 def _tsa() -> tuple[DummyTimeStamper, asn1_x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's test TSA
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Loopback TSA")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(key, hashes.SHA256())
+    certificate = self_signed_certificate(
+        key, name, (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)
     )
     cert = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
     pkcs8 = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
