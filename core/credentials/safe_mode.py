@@ -41,6 +41,9 @@ MAX_REPORTED = 20
 #: of a nesting, or a big inline one used by hundreds of nodes, had pyld process hundreds of
 #: thousands (seconds to minutes of CPU from 20-30 KB).
 MAX_TERM_DEFINITIONS = 20_000
+#: Longest string (a term or its IRI) of an embedded context: pyld serializes and matches an
+#: embedded context at every use, so a 900 KB IRI used by 900 nodes cost 5-10 s.
+MAX_CONTEXT_STRING = 1024
 # jsonld.js's test of a well-formed language tag (BCP 47 shape), applied in its safe mode.
 _LANGUAGE_TAG = re.compile(r"\A[a-zA-Z]{1,8}(?:-[a-zA-Z0-9]{1,8})*\Z")
 # Datatypes that only language-tagged strings may carry (RDF 1.1 / 1.2, JSON-LD i18n).
@@ -307,7 +310,8 @@ def refuse_embedded_loads(document: Any) -> None:
     to process it, so no credential signed by the reference stack holds one, and ours must not
     either), or a published context named anywhere but the document's top-level ``@context``
     (a scoped context naming a bundled context, applied at every level of a nesting, had pyld
-    process it thousands of times)."""
+    process it thousands of times), or a key or string of an embedded context over
+    MAX_CONTEXT_STRING characters."""
     stack: list[tuple[str, Any, bool]] = [("", document, False)]
     while stack:
         path, value, in_context = stack.pop()
@@ -320,6 +324,12 @@ def refuse_embedded_loads(document: Any) -> None:
                         code="invalid_jsonld",
                         problems=[{"path": child_path, "message": "@import is not supported"}],
                     )
+                if in_context and _too_long(key, child):
+                    raise InputError(
+                        f"an embedded context holds a string over {MAX_CONTEXT_STRING} characters",
+                        code="invalid_jsonld",
+                        problems=[{"path": child_path, "message": "too long"}],
+                    )
                 if key == "@context" and value is not document and _names_a_url(child):
                     raise InputError(
                         "a published context may only be named in the top-level @context",
@@ -328,7 +338,19 @@ def refuse_embedded_loads(document: Any) -> None:
                     )
                 stack.append((child_path, child, in_context or key == "@context"))
         elif isinstance(value, list):
+            if in_context and any(_too_long("", child) for child in value):
+                raise InputError(
+                    f"an embedded context holds a string over {MAX_CONTEXT_STRING} characters",
+                    code="invalid_jsonld",
+                    problems=[{"path": path, "message": "too long"}],
+                )
             stack.extend((f"{path}[{i}]", child, in_context) for i, child in enumerate(value))
+
+
+def _too_long(key: str, value: Any) -> bool:
+    return len(key) > MAX_CONTEXT_STRING or (
+        isinstance(value, str) and len(value) > MAX_CONTEXT_STRING
+    )
 
 
 def _names_a_url(context: Any) -> bool:

@@ -63,11 +63,11 @@ _CAPITALS = str.maketrans(
 _LOOK_ALIKES = str.maketrans(
     {
         **dict.fromkeys("аɑαⲁᴀꭺ", "a"), **dict.fromkeys("вʙ", "b"), **dict.fromkeys("сϲⲥᴄ", "c"),
-        **dict.fromkeys("ԁᴅ", "d"), **dict.fromkeys("еєεⲉᴇ", "e"), **dict.fromkeys("ɡɢԍց", "g"),
+        **dict.fromkeys("ԁᴅđ", "d"), **dict.fromkeys("еєεⲉᴇɛ", "e"), **dict.fromkeys("ɡɢԍցɠ", "g"),
         **dict.fromkeys("һʜ", "h"), **dict.fromkeys("ј", "j"), **dict.fromkeys("κкᴋ", "k"),
-        **dict.fromkeys("мᴍ", "m"), **dict.fromkeys("ηпոɴ", "n"),
-        **dict.fromkeys("оοσօⲟᴏ०٥۵0", "o"), **dict.fromkeys("рρⲣᴘ", "p"), "ԛ": "q",
-        **dict.fromkeys("гʀꭇ", "r"), **dict.fromkeys("ѕꜱ", "s"), **dict.fromkeys("тτᴛ", "t"),
+        **dict.fromkeys("мᴍ", "m"), **dict.fromkeys("ηпոɴƞ", "n"),
+        **dict.fromkeys("оοσօⲟᴏ०٥۵0੦০୦௦౦೦൦๐໐ɵⵔ𐒆", "o"), **dict.fromkeys("рρⲣᴘ", "p"), "ԛ": "q",
+        **dict.fromkeys("гʀꭇɾꞃ", "r"), **dict.fromkeys("ѕꜱꞅ", "s"), **dict.fromkeys("тτᴛŧ", "t"),
         **dict.fromkeys("υսᴜ", "u"), **dict.fromkeys("νѵᴠ", "v"), **dict.fromkeys("ԝᴡ", "w"),
         **dict.fromkeys("хχⲭ", "x"), **dict.fromkeys("уγʏ", "y"), "ᴢ": "z",
         # i, l, 1 and I (folded to i) read alike: one letter for all of them.
@@ -87,7 +87,9 @@ def loose_name(name: str) -> str:
     names equal here look alike (and a few that do not: harmless, since it only withholds an
     unknown issuer's claimed name)."""
     capitals = unicodedata.normalize("NFKC", name).translate(_CAPITALS)
-    folded = unicodedata.normalize("NFKD", capitals.casefold())
+    # Case folding turns some small letters into capitals of their script (Cherokee): map the
+    # capitals again after it.
+    folded = unicodedata.normalize("NFKD", capitals.casefold().translate(_CAPITALS).lower())
     kept = "".join(
         " " if unicodedata.category(c)[0] in "PSZ" else c
         for c in folded

@@ -189,6 +189,11 @@ def _bounded_length(stream: Any, budget: int) -> int:
 #: about a thousand): `/F Do` twenty thousand times, or forms inside forms, drew for 10 s from
 #: under a kilobyte.
 MAX_DRAWN_OPERATORS = 200_000
+#: Painting operators (fills, strokes, shadings, images drawn) among them: each may cover the
+#: whole page at the QR search's resolution (3,000 full-page fills drew for 6.4 s); a
+#: certificate has about twenty.
+MAX_PAINTINGS = 1_000
+_PAINTING = frozenset({"f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "sh", "Do", "EI"})
 #: Forms inside forms inside page 1 (a certificate has none).
 MAX_FORM_DEPTH = 3
 
@@ -197,8 +202,8 @@ def _drawn_operators(
     stream: Any, resources: Any, depth: int, seen: dict[Any, int], budget: list[int]
 ) -> int:
     """The operators drawing ``stream`` runs, each form it draws counted as often as it is
-    drawn (memoized per form; every form's decoded bytes out of one ``budget``); InputError
-    beyond the limits."""
+    drawn (memoized per form; every form's decoded bytes out of one ``budget``, and its
+    painting operators out of ``budget[1]``); InputError beyond the limits."""
     import pikepdf
 
     if depth > MAX_FORM_DEPTH:
@@ -208,6 +213,10 @@ def _drawn_operators(
     for instruction in pikepdf.parse_content_stream(stream):
         total += 1
         operator, operands = str(instruction.operator), instruction.operands
+        if operator in _PAINTING:
+            budget[1] -= 1
+            if budget[1] < 0:
+                raise _too_complex("page 1 of the PDF paints too much")
         if operator == "Do" and operands and xobjects is not None:
             form = xobjects.get(str(operands[0]))
             if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == "/Form":
@@ -246,7 +255,27 @@ def _check_page_one(page: Any) -> None:
             budget -= _bounded_length(stream, budget)
     # Within the byte budget, each stream is now parsed (never drawn) to count what drawing it
     # costs, forms as often as they are drawn.
-    _drawn_operators(page.obj, resources, 0, {}, [MAX_PAGE_CONTENT_BYTES])
+    _check_drawing(page, resources)
+
+
+def _check_drawing(page: Any, resources: Any) -> None:
+    """What drawing page 1 costs, its annotations' appearances included (pdfium draws them),
+    within MAX_DRAWN_OPERATORS and MAX_PAINTINGS; InputError otherwise."""
+    import pikepdf
+
+    budget = [MAX_PAGE_CONTENT_BYTES, MAX_PAINTINGS]
+    seen: dict[Any, int] = {}
+    drawn = _drawn_operators(page.obj, resources, 0, seen, budget)
+    for annotation in page.obj.get("/Annots", pikepdf.Array()):
+        appearance = annotation.get("/AP") if isinstance(annotation, pikepdf.Dictionary) else None
+        normal = appearance.get("/N") if isinstance(appearance, pikepdf.Dictionary) else None
+        states = normal.values() if isinstance(normal, pikepdf.Dictionary) else [normal]
+        for form in states:
+            if isinstance(form, pikepdf.Stream):
+                budget[0] -= _bounded_length(form, budget[0])
+                drawn += _drawn_operators(form, form.get("/Resources"), 1, seen, budget)
+                if drawn > MAX_DRAWN_OPERATORS:
+                    raise _too_complex("page 1 of the PDF draws too much")
 
 
 def _page_one_qr_texts(untrusted_pdf: bytes) -> tuple[str, ...]:

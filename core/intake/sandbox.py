@@ -31,8 +31,10 @@ _CODES = {
     "pdf_unreadable",
     "unreadable_badge",
 }
-#: Longest one file may take to read (the time budget of a verification's parsing).
-TIMEOUT_SECONDS = 10.0
+#: Longest one file may take to read (the time budget of a verification's parsing): a
+#: certificate PDF takes some 0.15 s, a 40-megapixel photo about 1 s; what no budget above
+#: foresaw holds a web worker this long at most.
+TIMEOUT_SECONDS = 5.0
 
 
 class FileRefused(InputError):

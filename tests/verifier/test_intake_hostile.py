@@ -217,3 +217,22 @@ def test_forms_drawn_thousands_of_times_are_refused_before_drawing(
     pdf = _form_pdf(page_draws, levels)
     assert len(pdf) < 200_000
     _refused(verify_file(client, pdf), "pdf_too_complex")
+
+
+def test_page_content_of_thousands_of_paintings_is_refused_before_drawing(client) -> None:
+    """Found by the red team (round 4): 3,000 full-page fills (1.5 KB, far under the operator
+    budget) took 6.4 s to draw at the QR search's resolution; painting is counted apart."""
+    fills = b"0 0 m 600 800 l 600 0 l 0 800 l f\n" * 3000
+    pdf = _raw_pdf([], zlib.compress(fills, 9), b"/Filter /FlateDecode")
+    _refused(verify_file(client, pdf), "pdf_too_complex")
+
+
+def test_annotation_appearances_count_in_the_drawing_budget(client) -> None:
+    """Found by the red team (round 4): pdfium draws page 1's annotations' appearance streams,
+    which the budget did not count: forms nested 100 x 100 x 100 inside one drew for 10 s."""
+    pdf = _form_pdf(100, 3).replace(
+        b"/Contents 4 0 R /Resources << /XObject << /F 5 0 R >> >> >>",
+        b"/Contents 4 0 R /Annots [<< /Type /Annot /Subtype /Square /Rect [0 0 600 800]"
+        b" /AP << /N 5 0 R >> >>] >>",
+    )
+    _refused(verify_file(client, pdf), "pdf_too_complex")

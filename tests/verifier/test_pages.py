@@ -324,6 +324,14 @@ def test_a_genuine_credential_of_a_foreign_issuer_warns_that_it_is_unknown(clien
         "ACME CERTlFICATION",
         "ACrnE Certification",
         "\u1d00CME Certification",  # Latin small capital A
+        # Round 4: Cherokee small letters, Latin letters with hooks, other scripts' zeros.
+        "\uab7aCME Certification",  # Cherokee small A
+        "ACME Ce\u027etification",  # r with fishhook
+        "ACME Certificati\u0a66n",  # Gurmukhi zero
+        "ACME Certificati\u09e6n",  # Bengali zero
+        "ACME Certificati\u2d54n",  # Tifinagh O
+        "ACME Certificatio\u019e",  # n with long right leg
+        "ACME C\u025brtification",  # open e
     ],
 )
 def test_a_foreign_issuer_wearing_a_body_name_is_not_named_on_the_page(

@@ -292,3 +292,28 @@ def test_a_big_inline_type_scoped_context_used_by_many_nodes_is_stopped() -> Non
     }
     with pytest.raises(CanonicalizationLimitError):
         canonical_nquads(document)
+
+
+@pytest.mark.parametrize("scoped", ["id", "base"])
+def test_a_huge_string_in_an_embedded_context_is_refused(scoped: str) -> None:
+    """Found by the red team (round 4): a type-scoped context of one term holding a 900 KB
+    string, used by 900 nodes, had pyld serialize and match it at every use (5-10 s) while the
+    term budget counted 900 definitions. Strings in embedded contexts are short."""
+    from core.credentials.jsonld import canonical_nquads
+    from core.errors import InputError
+
+    big = "urn:x:" + "A" * 20_000
+    inner = {"big": {"@id": big}} if scoped == "id" else {"@base": None, "big": big}
+    document = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            {"T": {"@id": "urn:x:T", "@context": inner}, "p": "urn:x:p"},
+        ],
+        "type": ["VerifiableCredential"],
+        "issuer": G.ISSUER_DID,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"p": [{"type": "T"} for _ in range(3)]},
+    }
+    with pytest.raises(InputError) as refused:
+        canonical_nquads(document)
+    assert refused.value.code == "invalid_jsonld"
